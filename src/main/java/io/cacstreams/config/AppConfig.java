@@ -1,0 +1,164 @@
+package io.cacstreams.config;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.TreeMap;
+
+/**
+ * Everything the topology and the runtime need, parsed and validated from flat {@code key=value} settings.
+ * Keys starting with {@code cac.} are the application's own; every other key is passed to Kafka Streams and its
+ * clients untouched (SASL, SSL, num.stream.threads, replication.factor, state.dir, ...).
+ */
+public record AppConfig(
+        TopicNames topics,
+        List<Duration> windows,
+        Duration bucket,
+        Duration grace,
+        String reportingCurrency,
+        Map<String, BigDecimal> staticRates,
+        Duration dedupRetention,
+        Duration churnHold,
+        Duration emitInterval,
+        AlertThresholds alertDefaults,
+        Map<String, AlertThresholds> alertOverrides,
+        String runbookUrl,
+        double defaultMargin,
+        Map<String, Double> channelMargins,
+        double monthlyDiscountRate,
+        OptionalInt horizonMonths,
+        RegistrySettings registry,
+        Map<String, String> kafka,
+        Map<String, String> source) {
+
+    /** The blended pseudo-channel. */
+    public static final String ALL = "ALL";
+
+    public AppConfig {
+        windows = List.copyOf(windows);
+        staticRates = Collections.unmodifiableMap(new TreeMap<>(staticRates));
+        alertOverrides = Collections.unmodifiableMap(new TreeMap<>(alertOverrides));
+        channelMargins = Collections.unmodifiableMap(new TreeMap<>(channelMargins));
+        kafka = Collections.unmodifiableMap(new TreeMap<>(kafka));
+        source = Collections.unmodifiableMap(new TreeMap<>(source));
+    }
+
+    public static AppConfig defaults() {
+        return from(Map.of());
+    }
+
+    public AlertThresholds alertsFor(String channel) {
+        return alertOverrides.getOrDefault(channel, alertDefaults);
+    }
+
+    /** The configured margin of a channel, else the global default. */
+    public double marginFor(String channel) {
+        return channelMargins.getOrDefault(channel, defaultMargin);
+    }
+
+    public Duration longestWindow() {
+        return windows.stream().max(Duration::compareTo).orElseThrow();
+    }
+
+    public String applicationId() {
+        return kafka.getOrDefault("application.id", "cac-streams");
+    }
+
+    /** A copy with some settings replaced (same keys as {@link #from}); convenient in tests. */
+    public AppConfig with(Map<String, String> more) {
+        Map<String, String> all = new TreeMap<>(toSettings());
+        all.putAll(more);
+        return from(all);
+    }
+
+    /** Parses and validates; throws {@link ConfigException} naming the first bad setting. */
+    public static AppConfig from(Map<String, String> raw) {
+        Settings s = new Settings(raw);
+        TopicNames d = TopicNames.defaults();
+        TopicNames topics = new TopicNames(
+                s.text("cac.topic.spend", d.spend()), s.text("cac.topic.leads", d.leads()),
+                s.text("cac.topic.conversions", d.conversions()), s.text("cac.topic.churn", d.churn()),
+                s.text("cac.topic.fx", d.fxRates()), s.text("cac.topic.metrics", d.metrics()),
+                s.text("cac.topic.alerts", d.alerts()), s.text("cac.topic.deadletter", d.deadLetter()));
+
+        Duration bucket = s.positiveDuration("cac.bucket", "1h");
+        List<Duration> windows = new ArrayList<>();
+        for (String w : s.text("cac.windows", "7d,30d,90d").split(",")) {
+            if (w.isBlank()) continue;
+            Duration len = Durations.parse("cac.windows", w);
+            if (len.isZero() || len.isNegative() || len.toMillis() % bucket.toMillis() != 0) {
+                throw new ConfigException("cac.windows", "window '" + w.trim()
+                        + "' must be a positive whole number of buckets (cac.bucket=" + Durations.format(bucket) + ")");
+            }
+            if (len.toMillis() % 86_400_000L != 0) {
+                throw new ConfigException("cac.windows", "window '" + w.trim() + "' must be a whole number of days");
+            }
+            if (windows.contains(len)) {
+                throw new ConfigException("cac.windows", "window '" + w.trim() + "' is listed twice");
+            }
+            windows.add(len);
+        }
+        if (windows.isEmpty()) throw new ConfigException("cac.windows", "at least one window is needed");
+        windows.sort(Duration::compareTo);
+
+        String reporting = s.currency("cac.reporting.currency", "USD");
+        Map<String, BigDecimal> rates = new TreeMap<>();
+        for (Map.Entry<String, String> e : s.withPrefix("cac.fx.static.").entrySet()) {
+            String setting = "cac.fx.static." + e.getKey();
+            String ccy = e.getKey().toUpperCase(Locale.ROOT);
+            if (!ccy.matches("[A-Z]{3}")) throw new ConfigException(setting, "'" + e.getKey() + "' is not an ISO 4217 code");
+            BigDecimal rate;
+            try {
+                rate = new BigDecimal(e.getValue().trim());
+            } catch (NumberFormatException ex) {
+                throw new ConfigException(setting, "'" + e.getValue() + "' is not a number");
+            }
+            if (rate.signum() <= 0) throw new ConfigException(setting, "a rate must be > 0");
+            rates.put(ccy, rate);
+        }
+
+        AlertThresholds defaults = s.thresholds("cac.alert.", AlertThresholds.defaults());
+        Map<String, AlertThresholds> overrides = new TreeMap<>();
+        for (String channel : s.channelsUnder("cac.alert.channel.")) {
+            overrides.put(channel, s.thresholds("cac.alert.channel." + channel + ".", defaults));
+        }
+        double defaultMargin = s.fraction("cac.margin.default", 1.0);
+        Map<String, Double> margins = new TreeMap<>();
+        for (String key : s.withPrefix("cac.margin.channel.").keySet()) {
+            margins.put(key, s.fraction("cac.margin.channel." + key, defaultMargin));
+        }
+        double discount = s.number("cac.ltv.monthly.discount.rate", 0.0);
+        if (discount < 0) throw new ConfigException("cac.ltv.monthly.discount.rate", "must be >= 0");
+        int horizon = (int) s.number("cac.ltv.horizon.months", 0);
+        if (horizon < 0) throw new ConfigException("cac.ltv.horizon.months", "must be >= 0 (0 = unbounded)");
+
+        RegistrySettings registry = RegistrySettings.from(s);
+        Map<String, String> kafka = new TreeMap<>();
+        raw.forEach((k, v) -> {
+            if (!k.startsWith("cac.")) kafka.put(k, v);
+        });
+        AppConfig cfg = new AppConfig(topics, windows, bucket, s.duration("cac.grace", "1d"), reporting, rates,
+                s.positiveDuration("cac.dedup.retention", "7d"), s.duration("cac.churn.hold", "7d"),
+                s.positiveDuration("cac.emit.interval", "1s"), defaults, overrides,
+                s.text("cac.alert.runbook.url", "https://runbooks.example.com/cac-streams/ltv-cac"),
+                defaultMargin, margins, discount, horizon == 0 ? OptionalInt.empty() : OptionalInt.of(horizon),
+                registry, kafka, raw);
+        s.rejectUnknown();
+        return cfg;
+    }
+
+    /** The flat settings this config was parsed from. */
+    public Map<String, String> toSettings() {
+        return source;
+    }
+
+    public Optional<BigDecimal> staticRate(String currency) {
+        return Optional.ofNullable(staticRates.get(currency));
+    }
+}
