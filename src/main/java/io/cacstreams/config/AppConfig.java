@@ -34,6 +34,7 @@ public record AppConfig(
         double monthlyDiscountRate,
         OptionalInt horizonMonths,
         RegistrySettings registry,
+        StateSettings state,
         Map<String, String> kafka,
         Map<String, String> source) {
 
@@ -148,7 +149,8 @@ public record AppConfig(
                 s.positiveDuration("cac.emit.interval", "1s"), defaults, overrides,
                 s.text("cac.alert.runbook.url", "https://runbooks.example.com/cac-streams/ltv-cac"),
                 defaultMargin, margins, discount, horizon == 0 ? OptionalInt.empty() : OptionalInt.of(horizon),
-                registry, kafka, raw);
+                registry, new StateSettings(s.bool("cac.state.in.memory", false),
+                        (int) s.positive("cac.repartition.partitions", 6)), kafka, raw);
         s.rejectUnknown();
         return cfg;
     }
