@@ -14,6 +14,8 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TopologyConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.KStream;
@@ -21,6 +23,7 @@ import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Repartitioned;
 
 import java.util.Map;
+import java.util.Properties;
 
 /**
  * The cac-streams topology, a pure function of configuration (and the registry its serdes talk to):
@@ -51,7 +54,7 @@ public final class CacTopology {
         private final TopologyObserver observer;
         private final Topics topics;
         private final StoreFactory stores;
-        private final StreamsBuilder builder = new StreamsBuilder();
+        private final StreamsBuilder builder;
 
         Builder(AppConfig config, SchemaRegistryClient registry, TopologyObserver observer) {
             this.config = config;
@@ -59,6 +62,16 @@ public final class CacTopology {
             this.observer = observer;
             this.topics = Topics.of(config, registry);
             this.stores = new StoreFactory(config);
+            this.builder = new StreamsBuilder(topologyConfig(config));
+        }
+
+        /** Refuses to build if any state store, changelog or repartition topic would get a generated name (KIP-1111). */
+        private static TopologyConfig topologyConfig(AppConfig config) {
+            Properties p = new Properties();
+            p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+            p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().getOrDefault("bootstrap.servers", "unused:9092"));
+            p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+            return new TopologyConfig(new StreamsConfig(p));
         }
 
         Topology build() {
