@@ -21,7 +21,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * One JSON request/response exchange with a Confluent-API registry, with bounded retries. Connection errors,
  * timeouts, 5xx, 408 and 429 are retried up to {@code maxRetries} times with exponential backoff (doubling from
  * {@code retryBackoff}, at most {@link #MAX_BACKOFF} unless the configured backoff is longer, with +-20% jitter),
- * then end in {@link RegistryUnavailableException}. 404 is {@link SchemaNotFoundException}; any other status is a
+ * then end in {@link RegistryUnavailableException}. 404 with a Confluent 404xx error code is
+ * {@link SchemaNotFoundException} (a bare 404 is a wrong URL, a plain RegistryException); any other status is a
  * {@link RegistryException} with a one-line message naming method, URL, status, the registry's error code and
  * message. The basic-auth password is only ever in the Authorization header.
  */
@@ -159,28 +160,47 @@ final class RegistryHttp {
     }
 
     private RegistryException failure(String what, int status, String body) {
-        String message = what + ": HTTP " + status + errorDetail(body);
-        if (status == 404) return new SchemaNotFoundException(message);
+        ErrorBody error = ErrorBody.parse(body, redactor);
+        String message = what + ": HTTP " + status + error.detail();
+        if (status == 404) {
+            // Only the registry's own "not found" (40401 subject, 40402 version, 40403 schema, ...) is a verdict.
+            // A bare 404 (error_code 404, or an HTML page) means there is no registry API at this URL: a wrong
+            // path prefix must not turn every record into UNKNOWN_SCHEMA_ID.
+            if (error.code() != null && error.code() / 100 == 404) return new SchemaNotFoundException(message);
+            return new RegistryException(message + " (no schema registry API at this URL? check cac.registry.url"
+                    + " and its path prefix)", status, null);
+        }
         if (status == 401 || status == 403) {
             return new RegistryException(message + " (check the registry credentials)", status, null);
         }
         return new RegistryException(message, status, null);
     }
 
-    /** " (error 42201): message" from a Confluent error body, or ": body text" when the body is not one. */
     private String errorDetail(String body) {
-        if (body == null || body.isBlank()) return "";
-        try {
-            JsonNode node = JSON.readTree(body);
-            if (node != null && node.isObject() && (node.has("error_code") || node.has("message"))) {
-                String code = node.path("error_code").asText("");
-                String text = node.path("message").asText("");
-                return (code.isEmpty() ? "" : " (error " + code + ")")
-                        + (text.isEmpty() ? "" : ": " + redactor.oneLine(text, MAX_DETAIL));
+        return ErrorBody.parse(body, redactor).detail();
+    }
+
+    /** A Confluent error body {@code {"error_code": 40403, "message": "..."}}, or whatever text came instead. */
+    private record ErrorBody(Integer code, String text, boolean json) {
+        static ErrorBody parse(String body, Redactor redactor) {
+            if (body == null || body.isBlank()) return new ErrorBody(null, "", false);
+            try {
+                JsonNode node = JSON.readTree(body);
+                if (node != null && node.isObject() && (node.has("error_code") || node.has("message"))) {
+                    JsonNode code = node.get("error_code");
+                    return new ErrorBody(code != null && code.canConvertToInt() ? code.intValue() : null,
+                            redactor.oneLine(node.path("message").asText(""), MAX_DETAIL), true);
+                }
+            } catch (JsonProcessingException e) {
+                // not JSON: use the text
             }
-        } catch (JsonProcessingException e) {
-            // not JSON: fall through
+            return new ErrorBody(null, redactor.oneLine(body, MAX_DETAIL), false);
         }
-        return ": " + redactor.oneLine(body, MAX_DETAIL);
+
+        /** " (error 42201): message", or ": body text". */
+        String detail() {
+            if (!json) return text.isEmpty() ? "" : ": " + text;
+            return (code == null ? "" : " (error " + code + ")") + (text.isEmpty() ? "" : ": " + text);
+        }
     }
 }

@@ -134,4 +134,19 @@ class ApicurioRegistryIT {
             assertThat(e.schemaId()).isEqualTo(id);
         }
     }
+
+    @Test
+    void aUrlWithoutTheCcompatPrefixFailsLoudlyInsteadOfDeadLetteringEverything() {
+        String root = apicurio.ccompatUrl().substring(0, apicurio.ccompatUrl().indexOf("/apis/"));
+        var wrong = SchemaRegistryClient.create(new RegistrySettings(root, null, true, Duration.ofSeconds(5), 0,
+                Duration.ofMillis(10), 10, Map.of()));
+        var codec = new AvroCodec<>(wrong, Lead.class, false, true);
+
+        RegistryException e = catchThrowableOfType(RegistryException.class,
+                () -> codec.decode("it-leads", framed(1, new byte[]{2, 65})));
+
+        assertThat(e).isExactlyInstanceOf(RegistryException.class);
+        assertThat(e.status()).isEqualTo(404);
+        assertThat(e.getMessage()).contains("path prefix");
+    }
 }

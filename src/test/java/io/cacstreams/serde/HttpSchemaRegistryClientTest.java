@@ -170,6 +170,23 @@ class HttpSchemaRegistryClientTest {
     }
 
     @Test
+    void aBare404IsAWrongUrlNotAMissingSchema() {
+        server.script(r -> r.path().endsWith("/1")
+                ? Reply.json(404, "{\"error_code\":404,\"message\":\"HTTP 404 Not Found\"}")
+                : Reply.json(404, "<html><body>Not Found</body></html>"));
+
+        for (int id : new int[]{1, 2}) {
+            RegistryException e = catchThrowableOfType(RegistryException.class, () -> client(0).getById(id));
+            assertThat(e).isExactlyInstanceOf(RegistryException.class);
+            assertThat(e.status()).isEqualTo(404);
+            assertThat(e.getMessage()).contains("path prefix");
+        }
+        var codec = new AvroCodec<>(client(0), io.cacstreams.events.Churn.class, false, true);
+        assertThatThrownBy(() -> codec.decode("churn", new byte[]{0, 0, 0, 0, 1, 2}))
+                .as("a misconfigured URL is not a bad record").isExactlyInstanceOf(RegistryException.class);
+    }
+
+    @Test
     void otherClientErrorsAreOneLineRegistryExceptions() {
         server.script(r -> Reply.error(422, 42201, "Invalid schema:\\n  unknown type bogus"));
 
