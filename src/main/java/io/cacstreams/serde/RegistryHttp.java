@@ -142,7 +142,7 @@ final class RegistryHttp {
 
     /** The pause before retry number {@code attempt + 1}. */
     Duration backoff(int attempt) {
-        long base = retryBackoff.toMillis();
+        long base = Math.max(0, retryBackoff.toMillis());
         long cap = Math.max(base, MAX_BACKOFF.toMillis());
         long exp = base << Math.min(attempt, 20);
         long millis = Math.min(cap, exp < 0 ? cap : exp);
