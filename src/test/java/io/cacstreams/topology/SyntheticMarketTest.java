@@ -9,6 +9,9 @@ import io.cacstreams.generator.EventEncoder;
 import io.cacstreams.generator.Fault;
 import io.cacstreams.generator.GeneratedEvent;
 import io.cacstreams.generator.SyntheticMarket;
+import io.cacstreams.events.ChannelMetrics;
+import io.cacstreams.verify.ExpectedFigures;
+import io.cacstreams.verify.OutputCheck;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -43,11 +46,13 @@ class SyntheticMarketTest {
             SyntheticMarket m = market(42);
             EventEncoder encoder = new EventEncoder(h.registry(), 42);
             Map<Fault, Integer> faults = new EnumMap<>(Fault.class);
+            ExpectedFigures expected = new ExpectedFigures(h.config);
             List<GeneratedEvent> all = new ArrayList<>(m.history());
             for (int hour = 0; hour < 50 * 24; hour++) all.addAll(m.nextHour());
             for (GeneratedEvent e : all) {
                 h.raw(e.topic(), encoder.encode(e));
                 faults.merge(e.fault(), 1, Integer::sum);
+                expected.accept(e);
                 if (e.occurredAt() % 3_600_000L < 60_000L) h.flush();
             }
             h.flush();
@@ -58,10 +63,20 @@ class SyntheticMarketTest {
                 assertThat(h.latest(c.name(), 7).getNewCustomers()).as(c.name()).isPositive();
             }
             assertThat(h.latest("paid_search", 30).getLtvToCac()).isGreaterThan(3.0);
-            long expectedDead = faults.entrySet().stream().filter(f -> f.getKey().expectedReason() != null)
-                    .mapToLong(Map.Entry::getValue).sum();
-            assertThat(h.dead).extracting(DeadLetter::getReason).hasSize((int) expectedDead);
             assertThat(faults.get(Fault.DUPLICATE)).isPositive();
+            // every final figure, recomputed independently from the produced events
+            List<String> mismatches = new ArrayList<>();
+            for (String channel : expected.channels()) {
+                for (int days : new int[]{7, 30, 90}) {
+                    ChannelMetrics last = h.latest(channel, days);
+                    mismatches.addAll(OutputCheck.compare(
+                            expected.expect(channel, days, last.getAsOf().toEpochMilli()), last));
+                }
+            }
+            assertThat(mismatches).isEmpty();
+            assertThat(OutputCheck.alerts(h.alerts)).isEmpty();
+            assertThat(expected.checkDeadLetters(h.dead.stream().collect(java.util.stream.Collectors.groupingBy(
+                    DeadLetter::getReason, java.util.stream.Collectors.counting())))).isEmpty();
         }
     }
 }
