@@ -34,6 +34,8 @@ public record AppConfig(
         double monthlyDiscountRate,
         OptionalInt horizonMonths,
         RegistrySettings registry,
+        OpsSettings ops,
+        TopicSetup topicSetup,
         Map<String, String> kafka,
         Map<String, String> source) {
 
@@ -148,7 +150,7 @@ public record AppConfig(
                 s.positiveDuration("cac.emit.interval", "1s"), defaults, overrides,
                 s.text("cac.alert.runbook.url", "https://runbooks.example.com/cac-streams/ltv-cac"),
                 defaultMargin, margins, discount, horizon == 0 ? OptionalInt.empty() : OptionalInt.of(horizon),
-                registry, kafka, raw);
+                registry, OpsSettings.from(s), TopicSetup.from(s), kafka, raw);
         s.rejectUnknown();
         return cfg;
     }
