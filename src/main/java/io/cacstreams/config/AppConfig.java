@@ -35,6 +35,8 @@ public record AppConfig(
         OptionalInt horizonMonths,
         RegistrySettings registry,
         StateSettings state,
+        OpsSettings ops,
+        TopicSetup topicSetup,
         Map<String, String> kafka,
         Map<String, String> source) {
 
@@ -150,7 +152,8 @@ public record AppConfig(
                 s.text("cac.alert.runbook.url", "https://runbooks.example.com/cac-streams/ltv-cac"),
                 defaultMargin, margins, discount, horizon == 0 ? OptionalInt.empty() : OptionalInt.of(horizon),
                 registry, new StateSettings(s.bool("cac.state.in.memory", false),
-                        (int) s.positive("cac.repartition.partitions", 6)), kafka, raw);
+                        (int) s.positive("cac.repartition.partitions", 6)), OpsSettings.from(s), TopicSetup.from(s),
+                kafka, raw);
         s.rejectUnknown();
         return cfg;
     }
