@@ -208,7 +208,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                 }
                 if (e instanceof InterruptedException) Thread.currentThread().interrupt();
                 throw new EmbeddedKafkaException("cannot start the embedded Kafka broker"
-                        + (dir == null ? "" : " in " + dir) + ": " + rootMessage(e), e);
+                        + (dir == null ? "" : " in " + dir) + ": " + Errors.rootMessage(e), e);
             }
         }
 
@@ -375,7 +375,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                 } catch (ExecutionException ex) {
                     if (!(ex.getCause() instanceof TopicExistsException)) {
                         throw new EmbeddedKafkaException("cannot create topic " + e.getKey() + ": "
-                                + rootMessage(ex), ex);
+                                + Errors.rootMessage(ex), ex);
                     }
                 }
             }
@@ -397,7 +397,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         try {
             kit.waitForReadyBrokers();
         } catch (ExecutionException e) {
-            throw new EmbeddedKafkaException("broker " + id + " did not become ready: " + rootMessage(e), e);
+            throw new EmbeddedKafkaException("broker " + id + " did not become ready: " + Errors.rootMessage(e), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new EmbeddedKafkaException("interrupted while waiting for broker " + id, e);
@@ -423,7 +423,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             kit.close();
         } catch (Exception e) {
             if (e instanceof InterruptedException) Thread.currentThread().interrupt();
-            throw new EmbeddedKafkaException("error while stopping the embedded Kafka broker: " + rootMessage(e), e);
+            throw new EmbeddedKafkaException("error while stopping the embedded Kafka broker: " + Errors.rootMessage(e), e);
         } finally {
             if (jaasFile != null) {
                 try {
@@ -435,12 +435,6 @@ public final class EmbeddedKafka implements AutoCloseable {
             }
         }
         log.info("embedded Kafka stopped{}", keepData ? ", data kept in " + dataDir : "");
-    }
-
-    static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
-        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 
     /** The broker could not be started, stopped or used. */
