@@ -19,6 +19,8 @@ import java.util.regex.Pattern;
  *   <li>{@code processing.guarantee=exactly_once_v2}: an input event is counted once, even across a crash;</li>
  *   <li>{@code ensure.explicit.internal.resource.naming=true}: Streams refuses a topology whose state stores or
  *       internal topics have generated names (which would change, and lose state, when the topology changes);</li>
+ *   <li>{@code processing.exception.handler.global.enabled=true}: the processing exception handler also covers
+ *       global stores (Kafka 5.0's default; Kafka 4.3 warns at every start while it is off);</li>
  *   <li>{@code commit.interval.ms=100} when the guarantee is exactly-once and it is not set (Streams' own exactly-once
  *       default, written out so that it shows in the effective settings);</li>
  * </ul>
@@ -43,6 +45,7 @@ public final class StreamsProperties {
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "cac-streams");
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, "true");
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
         p.putAll(kafka);
         if (StreamsConfig.EXACTLY_ONCE_V2.equals(p.getProperty(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))
                 && !kafka.containsKey(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)) {

@@ -19,8 +19,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *   <li>uncaught stream-thread exceptions go through {@link UncaughtExceptionPolicy} (replace the thread on transient
  *       errors, shut the client down otherwise);</li>
  *   <li>every state change is logged and passed to the {@link StreamsHealth} of the ops endpoints;</li>
- *   <li>{@link #awaitExit()} returns the process exit code: 1 once the client reaches ERROR (after closing it), 0 after
- *       a {@link #close() clean close}, e.g. from the SIGTERM {@link #installShutdownHook() shutdown hook};</li>
+ *   <li>{@link #awaitExit()} returns the exit code: 1 once the client reaches ERROR (after closing it), 0 after a
+ *       {@link #close() clean close}, e.g. from the SIGTERM {@link #installShutdownHook() shutdown hook} (the JVM
+ *       itself then exits with 143, its status for SIGTERM);</li>
  *   <li>{@link #close()} closes the client within {@link #CLOSE_TIMEOUT}, committing what was processed.</li>
  * </ul>
  */

@@ -18,6 +18,7 @@ class StreamsPropertiesTest {
         assertThat(p).containsEntry("application.id", "cac-streams")
                 .containsEntry("processing.guarantee", "exactly_once_v2")
                 .containsEntry("ensure.explicit.internal.resource.naming", "true")
+                .containsEntry("processing.exception.handler.global.enabled", "true")
                 .containsEntry("commit.interval.ms", "100")
                 .containsEntry("bootstrap.servers", "b:9092");
         assertThat(p.keySet()).noneMatch(k -> k.toString().startsWith("cac."));
