@@ -34,6 +34,7 @@ public final class StreamsProperties {
     }
 
     /** Throws {@link ConfigException} naming the setting: bootstrap.servers missing, or a value Kafka refuses. */
+    @SuppressWarnings("deprecation") // the global-handler switch is deprecated only because 5.0 makes "true" the rule
     public static Properties build(AppConfig cfg) {
         Map<String, String> kafka = cfg.kafka();
         String bootstrap = kafka.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG);
