@@ -47,8 +47,9 @@ import java.util.concurrent.ExecutionException;
  * <p>What the test kit allows, and so what this class offers:
  * <ul>
  *   <li><b>Data directory.</b> A temporary one, deleted on close, by default. With {@link Builder#dataDir(Path)} the
- *       directory is kept, and a later run on the same directory starts on the same data (topics, records,
- *       committed offsets, SCRAM users): the storage is formatted only on first use. A data directory remembers its
+ *       directory is kept, and a later run on the same directory starts on the same data (the broker's whole
+ *       state: topics and records, which the integration test checks, and likewise consumer offsets and SCRAM users):
+ *       the storage is formatted only on first use. Ports are new on each start. A data directory remembers its
  *       cluster id and broker count; starting it with another broker count is refused.</li>
  *   <li><b>Restarts.</b> {@link #stopBroker}, {@link #startBroker} and {@link #restartBroker} shut a broker down and
  *       start the same broker again on the same data and the same port (the kit re-binds it), so clients reconnect
