@@ -47,8 +47,9 @@ import java.util.concurrent.ExecutionException;
  * <p>What the test kit allows, and so what this class offers:
  * <ul>
  *   <li><b>Data directory.</b> A temporary one, deleted on close, by default. With {@link Builder#dataDir(Path)} the
- *       directory is kept, and a later run on the same directory starts on the same data (topics, records,
- *       committed offsets, SCRAM users): the storage is formatted only on first use. A data directory remembers its
+ *       directory is kept, and a later run on the same directory starts on the same data (the broker's whole
+ *       state: topics and records, which the integration test checks, and likewise consumer offsets and SCRAM users):
+ *       the storage is formatted only on first use. Ports are new on each start. A data directory remembers its
  *       cluster id and broker count; starting it with another broker count is refused.</li>
  *   <li><b>Restarts.</b> {@link #stopBroker}, {@link #startBroker} and {@link #restartBroker} shut a broker down and
  *       start the same broker again on the same data and the same port (the kit re-binds it), so clients reconnect
@@ -208,7 +209,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                 }
                 if (e instanceof InterruptedException) Thread.currentThread().interrupt();
                 throw new EmbeddedKafkaException("cannot start the embedded Kafka broker"
-                        + (dir == null ? "" : " in " + dir) + ": " + rootMessage(e), e);
+                        + (dir == null ? "" : " in " + dir) + ": " + Errors.rootMessage(e), e);
             }
         }
 
@@ -375,7 +376,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                 } catch (ExecutionException ex) {
                     if (!(ex.getCause() instanceof TopicExistsException)) {
                         throw new EmbeddedKafkaException("cannot create topic " + e.getKey() + ": "
-                                + rootMessage(ex), ex);
+                                + Errors.rootMessage(ex), ex);
                     }
                 }
             }
@@ -397,7 +398,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         try {
             kit.waitForReadyBrokers();
         } catch (ExecutionException e) {
-            throw new EmbeddedKafkaException("broker " + id + " did not become ready: " + rootMessage(e), e);
+            throw new EmbeddedKafkaException("broker " + id + " did not become ready: " + Errors.rootMessage(e), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new EmbeddedKafkaException("interrupted while waiting for broker " + id, e);
@@ -423,7 +424,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             kit.close();
         } catch (Exception e) {
             if (e instanceof InterruptedException) Thread.currentThread().interrupt();
-            throw new EmbeddedKafkaException("error while stopping the embedded Kafka broker: " + rootMessage(e), e);
+            throw new EmbeddedKafkaException("error while stopping the embedded Kafka broker: " + Errors.rootMessage(e), e);
         } finally {
             if (jaasFile != null) {
                 try {
@@ -435,12 +436,6 @@ public final class EmbeddedKafka implements AutoCloseable {
             }
         }
         log.info("embedded Kafka stopped{}", keepData ? ", data kept in " + dataDir : "");
-    }
-
-    static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
-        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 
     /** The broker could not be started, stopped or used. */
