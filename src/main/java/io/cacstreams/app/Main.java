@@ -3,6 +3,7 @@ package io.cacstreams.app;
 import io.cacstreams.config.ConfigException;
 import io.cacstreams.config.RegistrySettings;
 import io.cacstreams.serde.SchemaRegistryClient;
+import io.cacstreams.topology.CacTopology;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -38,13 +39,9 @@ public final class Main implements Runnable {
         this.context = context;
     }
 
-    /**
-     * The real process: the environment, and the topology of {@code io.cacstreams.topology}. That package is not in
-     * this build yet, so the topology is {@link TopologySource#MISSING}; once it is, this becomes
-     * {@code CacTopology::build}.
-     */
+    /** The real process: the environment, the topology of {@code io.cacstreams.topology}, the real registry. */
     public static Context production() {
-        return new Context(System.getenv(), TopologySource.MISSING, SchemaRegistryClient::create);
+        return new Context(System.getenv(), CacTopology::build, SchemaRegistryClient::create);
     }
 
     public static void main(String[] args) {
@@ -75,14 +72,8 @@ public final class Main implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "a command is needed (see --help)");
     }
 
-    /** Opens the registry client, turning "not in this build yet" into a clear message. */
     static SchemaRegistryClient openRegistry(Context context, RegistrySettings settings) {
-        try {
-            return context.registry().apply(settings);
-        } catch (UnsupportedOperationException e) {
-            throw new IllegalStateException("the schema registry client is not part of this build yet"
-                    + " (io.cacstreams.serde.SchemaRegistryClient.create)", e);
-        }
+        return context.registry().apply(settings);
     }
 
     static final class Version implements CommandLine.IVersionProvider {

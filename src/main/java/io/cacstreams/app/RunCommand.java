@@ -63,15 +63,14 @@ final class RunCommand implements Callable<Integer> {
             return Main.EXIT_OK;
         }
         log.info("effective settings: {}", effective);
-        if (!context.topology().available()) {
-            spec.commandLine().getErr().println(TopologySource.MISSING_MESSAGE);
-            return Main.EXIT_FAILED;
-        }
         try (SchemaRegistryClient registry = Main.openRegistry(context, cfg.registry())) {
-            Topology topology = context.topology().build(cfg, registry);
+            MicrometerObserver observer = new MicrometerObserver();
+            Topology topology = context.topology().build(cfg, registry, observer);
+            log.info("topology:\n{}", topology.describe());
             StreamsRuntime runtime = new StreamsRuntime(topology, streamsProps, UncaughtExceptionPolicy.defaults());
             try (runtime; OpsServer ops = new OpsServer(cfg.ops(), runtime.health())) {
                 ops.bindStreams(runtime.streams());
+                observer.bindTo(ops.registry());
                 TopicChecker.Report report;
                 try (Admin admin = Admin.create(StreamsProperties.adminProperties(cfg))) {
                     report = new TopicChecker(admin, cfg.kafka().get("bootstrap.servers"), BROKER_WAIT)

@@ -3,6 +3,8 @@ package io.cacstreams.app;
 import io.cacstreams.config.AppConfig;
 import io.cacstreams.serde.SchemaRegistryClient;
 import org.apache.kafka.streams.Topology;
+import io.cacstreams.topology.TopologyDocs;
+import io.cacstreams.topology.TopologyObserver;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,6 +21,10 @@ final class TopologyCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options = new ConfigOptions();
 
+    @picocli.CommandLine.Option(names = "--mermaid",
+            description = "Print a Mermaid flowchart instead of the describe() text (both are in topology-docs/).")
+    boolean mermaid;
+
     @Spec
     CommandSpec spec;
 
@@ -29,13 +35,10 @@ final class TopologyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         AppConfig cfg = options.load(context.env());
-        if (!context.topology().available()) {
-            spec.commandLine().getErr().println(TopologySource.MISSING_MESSAGE);
-            return Main.EXIT_FAILED;
-        }
         try (SchemaRegistryClient registry = Main.openRegistry(context, cfg.registry())) {
-            Topology topology = context.topology().build(cfg, registry);
-            spec.commandLine().getOut().print(topology.describe());
+            Topology topology = context.topology().build(cfg, registry, TopologyObserver.NONE);
+            var d = topology.describe();
+            spec.commandLine().getOut().print(mermaid ? TopologyDocs.mermaid(d) : TopologyDocs.text(d));
             spec.commandLine().getOut().flush();
         }
         return Main.EXIT_OK;

@@ -51,10 +51,10 @@ class MainTest {
     }
 
     private static Result run(String... args) {
-        return run(context(Map.of(), TopologySource.MISSING), args);
+        return run(context(Map.of(), PASS_THROUGH), args);
     }
 
-    private static final TopologySource PASS_THROUGH = (AppConfig cfg, SchemaRegistryClient registry) -> {
+    private static final TopologySource PASS_THROUGH = (AppConfig cfg, SchemaRegistryClient registry, io.cacstreams.topology.TopologyObserver observer) -> {
         StreamsBuilder b = new StreamsBuilder();
         b.stream(cfg.topics().spend(), Consumed.with(Serdes.String(), Serdes.String()).withName("spend-source"))
                 .to(cfg.topics().metrics(), Produced.with(Serdes.String(), Serdes.String()).withName("metrics-sink"));
@@ -92,19 +92,12 @@ class MainTest {
     @Test
     void checkConfigPrintsEffectiveSettingsWithSecretsHidden() {
         Main.Context ctx = context(Map.of("KAFKA_BOOTSTRAP_SERVERS", "env:9092", "CAC_OPS_PORT", "9100",
-                "KAFKA_SASL_JAAS_CONFIG", "PlainLoginModule required username=\"u\" password=\"p\";"), TopologySource.MISSING);
+                "KAFKA_SASL_JAAS_CONFIG", "PlainLoginModule required username=\"u\" password=\"p\";"), PASS_THROUGH);
         Result r = run(ctx, "run", "--check-config", "--bootstrap-servers", "flag:9092", "--state-dir", "/tmp/cac-state");
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("configuration OK", "bootstrap.servers=flag:9092", "cac.ops.port=9100",
                 "processing.guarantee=exactly_once_v2", "state.dir=/tmp/cac-state", "sasl.jaas.config=[hidden]");
         assertThat(r.out()).doesNotContain("password=\"p\"");
-    }
-
-    @Test
-    void runSaysWhenTheTopologyIsNotInTheBuild() {
-        Result r = run("run", "--bootstrap-servers", "localhost:9092");
-        assertThat(r.code()).isEqualTo(1);
-        assertThat(r.err().strip()).isEqualTo(TopologySource.MISSING_MESSAGE);
     }
 
     @Test
@@ -119,23 +112,6 @@ class MainTest {
         assertThat(r.out()).contains("Topologies:", "Source: spend-source (topics: [spend-in])",
                 "Sink: metrics-sink (topic: channel-metrics)");
         assertThat(registry.get().closed).isTrue();
-    }
-
-    @Test
-    void topologySaysWhenTheTopologyIsNotInTheBuild() {
-        Result r = run("topology");
-        assertThat(r.code()).isEqualTo(1);
-        assertThat(r.err().strip()).isEqualTo(TopologySource.MISSING_MESSAGE);
-    }
-
-    @Test
-    void topologySaysWhenTheRegistryClientIsNotInTheBuild() {
-        Main.Context ctx = new Main.Context(Map.of(), PASS_THROUGH, s -> {
-            throw new UnsupportedOperationException("implemented in the serde work");
-        });
-        Result r = run(ctx, "topology");
-        assertThat(r.code()).isEqualTo(1);
-        assertThat(r.err()).contains("the schema registry client is not part of this build yet");
     }
 
     @Test

@@ -60,7 +60,7 @@ class RunCommandIT {
     }
 
     /** spend -> metrics, failing on the value "boom". */
-    static Topology standIn(AppConfig cfg, SchemaRegistryClient registry) {
+    static Topology standIn(AppConfig cfg, SchemaRegistryClient registry, io.cacstreams.topology.TopologyObserver observer) {
         StreamsBuilder b = new StreamsBuilder();
         b.stream(cfg.topics().spend(), Consumed.with(Serdes.String(), Serdes.String()).withName("spend-source"))
                 .mapValues(v -> {
