@@ -51,10 +51,10 @@ public final class Main implements Runnable {
     public CommandLine commandLine() {
         CommandLine cl = new CommandLine(this);
         cl.addSubcommand(new RunCommand(context));
-        cl.addSubcommand(new DemoCommand());
-        cl.addSubcommand(new GenerateCommand());
+        cl.addSubcommand(new DemoCommand(context.env()));
+        cl.addSubcommand(new GenerateCommand(context.env()));
         cl.addSubcommand(new TopologyCommand(context));
-        cl.addSubcommand(new VerifyCommand());
+        cl.addSubcommand(new VerifyCommand(context.env()));
         cl.setExecutionExceptionHandler((e, line, parsed) -> {
             if (e instanceof ConfigException) {
                 line.getErr().println(e.getMessage());

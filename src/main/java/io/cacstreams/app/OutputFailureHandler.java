@@ -26,9 +26,10 @@ import java.util.TreeMap;
  * <li>a registry outage or a retriable broker error: FAIL, so the task is closed, its transaction aborted, and the
  * stream thread replaced: the input is processed again later, nothing is lost (see {@link StreamsRuntime}'s
  * uncaught-exception policy);</li>
- * <li>anything else (a schema the registry refuses, a record too large...): RESUME with an OUTPUT_FAILED dead letter
- * that names the output topic and the error and carries the input record that caused it, so one bad output can not
- * crash-loop the application.</li>
+ * <li>a serialization failure (a schema the registry refuses...): RESUME with an OUTPUT_FAILED dead letter that
+ * names the output topic and the error and carries the input record that caused it, so one bad output can not
+ * crash-loop the application;</li>
+ * <li>a record the broker refuses (too large...): RESUME, logged (see {@link #handleError}).</li>
  * </ul>
  * Configured through the Streams properties, which carry the application's own {@code cac.*} settings.
  */
@@ -49,11 +50,19 @@ public final class OutputFailureHandler implements ProductionExceptionHandler {
                 config.registry().autoRegister());
     }
 
+    /**
+     * A send the broker refused. Kafka Streams calls this on the producer's I/O thread, where sending a dead letter to
+     * a topic the producer has no metadata for yet blocks that very thread for max.block.ms (seen: 60 s, then the task
+     * fails), so no dead letter is attempted here: the record is skipped, with an error log naming the topic, the
+     * input coordinates and the cause.
+     */
     @Override
     public Response handleError(ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record,
                                 Exception exception) {
         if (exception instanceof RetriableException) return Response.fail();
-        return deadLetter(context, record.topic(), exception);
+        LOG.error("A record for {} was refused by the broker and is skipped ({}); input {}-{}@{}", record.topic(),
+                exception.toString(), context.topic(), context.partition(), context.offset());
+        return Response.resume();
     }
 
     @Override

@@ -21,6 +21,9 @@ import java.util.regex.Pattern;
  *       internal topics have generated names (which would change, and lose state, when the topology changes);</li>
  *   <li>{@code processing.exception.handler.global.enabled=true}: the processing exception handler also covers
  *       global stores (Kafka 5.0's default; Kafka 4.3 warns at every start while it is off);</li>
+ *   <li>{@link OutputFailureHandler} as the production exception handler and {@link BoundedRocksDb} as the RocksDB
+ *       config setter (both read the {@code cac.registry.*}, {@code cac.rocksdb.*} and dead-letter topic settings
+ *       copied into the properties);</li>
  *   <li>{@code commit.interval.ms=100} when the guarantee is exactly-once and it is not set (Streams' own exactly-once
  *       default, written out so that it shows in the effective settings);</li>
  * </ul>
@@ -47,7 +50,15 @@ public final class StreamsProperties {
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, "true");
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
+        p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, OutputFailureHandler.class.getName());
+        p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDb.class.getName());
         p.putAll(kafka);
+        // the handlers above are configured from these (Kafka Streams hands every property to configure())
+        cfg.source().forEach((k, v) -> {
+            if (k.startsWith("cac.registry.") || k.startsWith("cac.rocksdb.") || k.equals("cac.topic.deadletter")) {
+                p.put(k, v);
+            }
+        });
         if (StreamsConfig.EXACTLY_ONCE_V2.equals(p.getProperty(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))
                 && !kafka.containsKey(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)) {
             p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");

@@ -21,6 +21,8 @@ public record AppConfig(
         List<Duration> windows,
         Duration bucket,
         Duration grace,
+        Duration maxFutureSkew,
+        Duration fxHistory,
         String reportingCurrency,
         Map<String, BigDecimal> staticRates,
         Duration dedupRetention,
@@ -146,7 +148,9 @@ public record AppConfig(
         raw.forEach((k, v) -> {
             if (!k.startsWith("cac.")) kafka.put(k, v);
         });
-        AppConfig cfg = new AppConfig(topics, windows, bucket, s.duration("cac.grace", "1d"), reporting, rates,
+        AppConfig cfg = new AppConfig(topics, windows, bucket, s.duration("cac.grace", "1d"),
+                s.positiveDuration("cac.max.future.skew", "1h"), s.positiveDuration("cac.fx.history", "3650d"),
+                reporting, rates,
                 s.positiveDuration("cac.dedup.retention", "7d"), s.duration("cac.churn.hold", "7d"),
                 s.positiveDuration("cac.emit.interval", "1s"), defaults, overrides,
                 s.text("cac.alert.runbook.url", "https://runbooks.example.com/cac-streams/ltv-cac"),

@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Produces a {@link SyntheticMarket} into Kafka, paced: one simulated hour takes {@code 3600 / speed} seconds of
  * real time, and no more than {@code eventsPerSecond} records are sent per second (when the two disagree, simulated
- * time slows down). Record timestamps are the events' occurredAt.
+ * time slows down); simulated time never passes the real clock. Records carry the time they are sent (a simulated future would be refused by the broker);
+ * event time is the value's occurredAt.
  */
 public final class GeneratorRunner implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(GeneratorRunner.class);
@@ -50,6 +51,8 @@ public final class GeneratorRunner implements Runnable {
         try {
             send(market.history(), began);
             for (long h = 0; h < maxHours && running.get(); h++) {
+                // never run ahead of the real clock: events from the future are refused (cac.max.future.skew)
+                while (running.get() && market.now().isAfter(java.time.Instant.now())) Thread.sleep(200);
                 send(market.nextHour(), began);
                 long dueNanos = (long) ((h + 1) * 3600e9 / speed);
                 sleepUntil(began + dueNanos);
@@ -66,7 +69,7 @@ public final class GeneratorRunner implements Runnable {
     private void send(List<GeneratedEvent> events, long began) throws InterruptedException {
         for (GeneratedEvent e : events) {
             if (!running.get()) return;
-            ProducerRecord<String, byte[]> r = new ProducerRecord<>(e.topic(), null, e.occurredAt(), e.key(),
+            ProducerRecord<String, byte[]> r = new ProducerRecord<>(e.topic(), null, null, e.key(),
                     encoder.encode(e));
             producer.send(r, (meta, ex) -> {
                 if (ex != null && failure.compareAndSet(null, ex)) LOG.error("send failed: {}", ex.toString());

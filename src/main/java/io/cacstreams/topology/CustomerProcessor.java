@@ -4,6 +4,7 @@ import io.cacstreams.config.AppConfig;
 import io.cacstreams.events.DeadLetterReason;
 import io.cacstreams.internal.ChannelFact;
 import io.cacstreams.internal.CustomerEvent;
+import io.cacstreams.internal.CustomerEventKind;
 import io.cacstreams.internal.CustomerRecord;
 import io.cacstreams.internal.FactKind;
 import io.cacstreams.internal.PendingChurns;
@@ -23,9 +24,11 @@ import java.util.List;
 
 /**
  * The customer table, keyed by customerId: conversions and churns meet here whatever key their producers used.
+ * They are never LATE: the customer base (active customers, their revenue and margin) is not windowed, so an old
+ * conversion still makes an active customer; its windowed counts simply fall outside every window.
  * A conversion of an unknown or churned customer acquires them (a churned one is reactivated); of an active one it is
  * ALREADY_ACTIVE. A churn of an active customer is attributed to the channel they were acquired through; a churn that
- * arrives before its conversion is held until the stage's stream time passes its occurredAt plus the hold time.
+ * arrives before its conversion is held until the conversions seen pass its occurredAt plus the hold time.
  */
 final class CustomerProcessor implements Processor<String, CustomerEvent, String, Routed> {
     private final AppConfig config;
@@ -35,6 +38,7 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
     private KeyValueStore<String, PendingChurns> pending;
     private Deduplicator dedup;
     private StreamClock clock;
+    private StreamClock conversionClock;
 
     CustomerProcessor(AppConfig config, TopologyObserver observer) {
         this.config = config;
@@ -48,18 +52,16 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
         this.pending = context.getStateStore(StoreNames.PENDING_CHURNS);
         this.dedup = new Deduplicator(context.getStateStore(StoreNames.CUSTOMER_DEDUP), config.dedupRetention());
         this.clock = new StreamClock(context.getStateStore(StoreNames.CUSTOMER_CLOCK));
+        this.conversionClock = new StreamClock(context.getStateStore(StoreNames.CUSTOMER_CLOCK), "conversions");
     }
 
     @Override
     public void process(Record<String, CustomerEvent> record) {
         CustomerEvent e = record.value();
         String topic = e.getOrigin().getTopic();
-        if (clock.isLate(e.getOccurredAt(), config)) {
-            dead(DeadLetterReason.LATE, clock.lateDetail(e.getOccurredAt(), config), e);
-            return;
-        }
-        Long before = clock.now();
         clock.advance(e.getOccurredAt());
+        Long before = conversionClock.now();
+        if (e.getKind() == CustomerEventKind.CONVERSION) conversionClock.advance(e.getOccurredAt());
         if (dedup.seen(e.getKind() + ":" + e.getEventId(), clock.now())) {
             observer.duplicate(topic);
         } else {
@@ -68,7 +70,8 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
                 case CHURN -> churn(e);
             }
         }
-        if (before == null || bucket(clock.now()) > bucket(before)) expirePending();
+        Long after = conversionClock.now();
+        if (after != null && (before == null || bucket(after) > bucket(before))) expirePending();
     }
 
     private void convert(CustomerEvent e) {
@@ -131,9 +134,13 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
         emit(customer, FactKind.CHURNED, churn.getEventId(), churn.getOccurredAt());
     }
 
-    /** Dead-letters held churns whose hold time has passed. */
+    /**
+     * Dead-letters held churns whose hold time has passed, measured on the conversions' own stream time: a churn waits
+     * for a conversion, so it is given up only once conversions up to its time plus the hold have been seen. (Measured
+     * on all events, churns processed ahead of a lagging conversions partition would expire too early.)
+     */
     private void expirePending() {
-        long cutoff = clock.now() - config.churnHold().toMillis();
+        long cutoff = conversionClock.now() - config.churnHold().toMillis();
         List<KeyValue<String, PendingChurns>> changed = new ArrayList<>();
         try (KeyValueIterator<String, PendingChurns> it = pending.all()) {
             while (it.hasNext()) {

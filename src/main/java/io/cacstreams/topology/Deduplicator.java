@@ -28,10 +28,15 @@ final class Deduplicator {
         return retention.plusMillis(Math.max(1, retention.toMillis() / SLOTS));
     }
 
-    /** True if {@code id} was seen within the retention; otherwise remembers it (at stream time {@code now}). */
+    /**
+     * True if {@code id} was accepted less than the retention ago ({@code now - acceptedAt < retention}, exactly:
+     * the stored value is the stream time it was accepted at); otherwise remembers it as accepted {@code now}.
+     */
     boolean seen(String id, long now) {
         try (WindowStoreIterator<Long> it = store.fetch(id, now - retentionMs - slotMs, now)) {
-            if (it.hasNext()) return true;
+            while (it.hasNext()) {
+                if (now - it.next().value < retentionMs) return true;
+            }
         }
         store.put(id, now, Math.floorDiv(now, slotMs) * slotMs);
         return false;

@@ -16,7 +16,8 @@ import java.nio.ByteBuffer;
 
 /**
  * First stage of every input topic: decode the Confluent-wire-format bytes (writer schema resolved against ours),
- * validate, judge lateness against this stage's stream time (when it keeps a clock), convert currency, and hand on
+ * validate (including an occurredAt in the future beyond {@code cac.max.future.skew}, which would otherwise drag
+ * stream time forward and make every later event LATE), judge lateness against this stage's stream time (when it keeps a clock), convert currency, and hand on
  * the result keyed for the next stage; everything that fails goes to the dead-letter topic with the original bytes.
  */
 final class InputProcessor<T extends SpecificRecord> implements Processor<byte[], byte[], String, Routed> {
@@ -69,6 +70,13 @@ final class InputProcessor<T extends SpecificRecord> implements Processor<byte[]
             return;
         }
         long at = rules.occurredAt(event);
+        long latestAllowed = context.currentSystemTimeMs() + config.maxFutureSkew().toMillis();
+        if (at > latestAllowed) {
+            dead(DeadLetterReason.INVALID_FIELD, "occurredAt " + java.time.Instant.ofEpochMilli(at)
+                    + " is more than cac.max.future.skew ahead of the processing time", origin, eventId,
+                    record.timestamp());
+            return;
+        }
         if (clock != null) {
             if (clock.isLate(at, config)) {
                 dead(DeadLetterReason.LATE, clock.lateDetail(at, config), origin, eventId, record.timestamp());

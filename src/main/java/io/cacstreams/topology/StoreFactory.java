@@ -34,9 +34,13 @@ final class StoreFactory {
         return new InternalAvroSerde<>(type);
     }
 
-    /** The fx history: kept long enough to price any event that is not LATE. */
+    /**
+     * The fx history, {@code cac.fx.history} (default ten years) behind the latest validFrom: conversions are never
+     * LATE, so an old one must still find the rate of its day. A few currencies with a rate a day is a few thousand
+     * small records.
+     */
     StoreBuilder<VersionedKeyValueStore<String, String>> fxRates() {
-        Duration history = config.longestWindow().plus(config.grace()).plusDays(1);
+        Duration history = config.fxHistory();
         return Stores.versionedKeyValueStoreBuilder(
                         Stores.persistentVersionedKeyValueStore(StoreNames.FX_RATES, history),
                         Serdes.String(), Serdes.String())

@@ -12,13 +12,19 @@ import java.time.Instant;
  * timestamps, which producers set as they like.
  */
 final class StreamClock {
-    private static final String KEY = "stream-time";
     private final KeyValueStore<String, Long> store;
+    private final String key;
     private Long cached;
 
     StreamClock(KeyValueStore<String, Long> store) {
+        this(store, "stream-time");
+    }
+
+    /** A clock kept under {@code key}, for a stage that keeps more than one. */
+    StreamClock(KeyValueStore<String, Long> store, String key) {
         this.store = store;
-        this.cached = store.get(KEY);
+        this.key = key;
+        this.cached = store.get(key);
     }
 
     /** The stream time, or null before the first event. */
@@ -29,7 +35,7 @@ final class StreamClock {
     void advance(long eventTime) {
         if (cached == null || eventTime > cached) {
             cached = eventTime;
-            store.put(KEY, eventTime);
+            store.put(key, eventTime);
         }
     }
 

@@ -63,7 +63,7 @@ public final class ExpectedFigures {
             duplicates++;
             return;
         }
-        if (e.value() instanceof Conversion || e.value() instanceof Churn) {
+        if (e.value() instanceof Conversion && e.fault() == Fault.NONE) {
             customerClock = Math.max(customerClock, e.occurredAt());
         }
         if (e.fault() == Fault.UNKNOWN_CUSTOMER) {
@@ -109,9 +109,9 @@ public final class ExpectedFigures {
     }
 
     /**
-     * Dead letters that must be there, by reason. A churn of a never-seen customer is held for the hold time of the
-     * customer stage's stream time, so only those older than the last conversion or churn by more than the hold time
-     * (and a bucket) are certain; see {@link #heldChurns()} for the others.
+     * Dead letters that must be there, by reason. A churn of a never-seen customer is held until conversions dated
+     * past its time plus the hold time are seen, so only those older than the last conversion by more than the hold
+     * time (and a bucket) are certain; see {@link #heldChurns()} for the others.
      */
     public Map<DeadLetterReason, Long> deadLetters() {
         Map<DeadLetterReason, Long> out = new EnumMap<>(deadLetters);

@@ -126,41 +126,40 @@ public final class VerifyRun {
             for (int h = 0; h < options.days() * 24; h++) batches.add(market.nextHour());
             long total = batches.stream().mapToLong(List::size).sum();
             Random random = new Random(options.seed());
-            TreeSet<Long> killAt = new TreeSet<>();
-            while (killAt.size() < options.kills()) killAt.add((long) (total * (0.1 + 0.8 * random.nextDouble())));
 
             int restarts = 0;
+            Properties p = new Properties();
+            p.putAll(clientProperties);
+            p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+            p.put(ProducerConfig.ACKS_CONFIG, "all");
+            p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+            // Everything is produced first, fx rates before the rest, so the rates are in the global store before any
+            // event is priced (rates are read by a global store that is loaded asynchronously while running).
+            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
+                    new ByteArraySerializer())) {
+                for (boolean rates : new boolean[]{true, false}) {
+                    for (List<GeneratedEvent> batch : batches) {
+                        for (GeneratedEvent e : batch) {
+                            if (e.topic().equals(topics.fxRates()) != rates) continue;
+                            producer.send(new ProducerRecord<>(e.topic(), null, null, e.key(), encoder.encode(e)));
+                            expected.accept(e);
+                            faults.merge(e.fault(), 1L, Long::sum);
+                        }
+                    }
+                }
+                producer.flush();
+            }
             try (ChildApp app = new ChildApp(options.jar(), settings, options.workDir().resolve("app-" + runId + ".log"),
                     options.jvmArgs())) {
                 app.start();
-                log.printf(Locale.ROOT, "verify %s: %d events, %d kills, app log %s%n", runId, total, options.kills(),
-                        app.log());
-                Properties p = new Properties();
-                p.putAll(clientProperties);
-                p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-                p.put(ProducerConfig.ACKS_CONFIG, "all");
-                p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-                long sent = 0;
-                try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
-                        new ByteArraySerializer())) {
-                    for (List<GeneratedEvent> batch : batches) {
-                        for (GeneratedEvent e : batch) {
-                            producer.send(new ProducerRecord<>(e.topic(), null, e.occurredAt(), e.key(), encoder.encode(e)));
-                            expected.accept(e);
-                            faults.merge(e.fault(), 1L, Long::sum);
-                            sent++;
-                            if (!killAt.isEmpty() && sent >= killAt.first()) {
-                                killAt.pollFirst();
-                                producer.flush();
-                                Thread.sleep(1000 + random.nextInt(3000)); // let it get into a transaction
-                                app.kill();
-                                restarts++;
-                                log.printf(Locale.ROOT, "  kill -9 #%d after %d events; restarting%n", restarts, sent);
-                                app.start();
-                            }
-                        }
-                    }
-                    producer.flush();
+                log.printf(Locale.ROOT, "verify %s: %d events produced, %d kills to come, app log %s%n", runId, total,
+                        options.kills(), app.log());
+                for (int k = 0; k < options.kills(); k++) {
+                    Thread.sleep(4000 + random.nextInt(8000)); // mid-processing, with transactions open
+                    app.kill();
+                    restarts++;
+                    log.printf(Locale.ROOT, "  kill -9 #%d; restarting%n", restarts);
+                    app.start();
                 }
                 String pending = Quiescence.await(a, config.applicationId(), topics.inputs(), topics.outputs(),
                         Duration.ofSeconds(6), options.timeout());

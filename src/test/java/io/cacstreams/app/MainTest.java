@@ -122,14 +122,6 @@ class MainTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"demo", "generate", "verify"})
-    void placeholdersSayNotImplementedAndFail(String command) {
-        Result r = run(command);
-        assertThat(r.code()).isEqualTo(1);
-        assertThat(r.err().strip()).isEqualTo(command + ": not implemented yet");
-    }
-
-    @ParameterizedTest
     @ValueSource(strings = {"run", "demo", "generate", "topology", "verify"})
     void everyCommandHasHelp(String command) {
         Result r = run(command, "--help");

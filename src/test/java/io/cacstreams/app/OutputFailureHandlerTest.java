@@ -44,10 +44,19 @@ class OutputFailureHandlerTest {
     };
 
     @Test
-    void aPermanentOutputFailureBecomesADeadLetterAndProcessingResumes() throws Exception {
+    void aRecordTheBrokerRefusesIsSkippedNotRetriedForever() {
         var record = new ProducerRecord<byte[], byte[]>("channel-metrics", new byte[]{1}, new byte[]{2});
         ProductionExceptionHandler.Response r = handler().handleError(CONTEXT, record,
                 new RecordTooLargeException("too big"));
+        assertThat(r.result()).isEqualTo(ProductionExceptionHandler.Result.RESUME);
+        assertThat(r.deadLetterQueueRecords()).isEmpty();
+    }
+
+    @Test
+    void anOutputThatCannotBeSerializedBecomesADeadLetterAndProcessingResumes() throws Exception {
+        var record = new ProducerRecord<byte[], byte[]>("channel-metrics", new byte[]{1}, new byte[]{2});
+        ProductionExceptionHandler.Response r = handler().handleSerializationError(CONTEXT, record,
+                new SerializationException("too big"), ProductionExceptionHandler.SerializationExceptionOrigin.VALUE);
         assertThat(r.result()).isEqualTo(ProductionExceptionHandler.Result.RESUME);
         assertThat(r.deadLetterQueueRecords()).hasSize(1);
         ProducerRecord<byte[], byte[]> dlq = r.deadLetterQueueRecords().get(0);

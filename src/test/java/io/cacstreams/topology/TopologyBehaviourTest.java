@@ -89,6 +89,17 @@ class TopologyBehaviourTest {
     }
 
     @Test
+    void anEventFromTheFutureIsRejectedInsteadOfDraggingStreamTimeAhead() {
+        try (TopologyHarness h = new TopologyHarness()) {
+            h.spend("search", 10, "USD", TopologyHarness.WALL_CLOCK.plus(java.time.Duration.ofHours(2)));
+            h.spend("search", 5, "USD", day(1));
+            h.flush();
+            assertThat(only(h, DeadLetterReason.INVALID_FIELD).getDetail()).contains("cac.max.future.skew");
+            close(h.latest("search", 7).getSpend(), 5);
+        }
+    }
+
+    @Test
     void lateWithinGraceIsAcceptedTooLateIsDeadLettered() {
         try (TopologyHarness h = new TopologyHarness(Map.of("cac.windows", "7d", "cac.grace", "1d"))) {
             h.spend("search", 10, "USD", day(20));

@@ -36,6 +36,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /** Runs the real topology in a TopologyTestDriver with a mock registry; events in with explicit event times. */
 final class TopologyHarness implements AutoCloseable {
     static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+    static final Instant WALL_CLOCK = T0.plus(Duration.ofDays(3650));
     private static final AtomicLong IDS = new AtomicLong();
 
     final AppConfig config;
@@ -70,7 +71,8 @@ final class TopologyHarness implements AutoCloseable {
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:9092");
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
-        this.driver = new TopologyTestDriver(CacTopology.build(config, registry), p, T0);
+        // wall-clock time far after the events, which are then never "in the future" (cac.max.future.skew)
+        this.driver = new TopologyTestDriver(CacTopology.build(config, registry), p, WALL_CLOCK);
         for (Topic<byte[], byte[]> t : List.of(topics.spend(), topics.leads(), topics.conversions(), topics.churn(),
                 topics.fxRates())) {
             inputs.put(t.name(), driver.createInputTopic(t.name(), t.keySerde().serializer(), t.valueSerde().serializer()));
