@@ -113,7 +113,13 @@ public final class ReferenceModel {
      */
     public enum Deviation {
         /** The blended ALL view receives the customer facts but no spend and no leads. */
-        ALL_MISSES_SPEND_AND_LEADS
+        ALL_MISSES_SPEND_AND_LEADS,
+        /**
+         * The channel stage's duplicate test is inclusive ({@code now - acceptedAt <= retention}) but every spend or
+         * lead fact purges the entries with {@code now - acceptedAt >= retention}: at exactly the retention, a re-sent
+         * spend or lead is dropped or counted depending on whether another spend or lead came in between.
+         */
+        CHANNEL_DEDUP_BOUNDARY_DEPENDS_ON_TRAFFIC
     }
 
     /** A dead letter the topology must produce. {@code eventId} is null where the record could not be read. */
@@ -287,6 +293,7 @@ public final class ReferenceModel {
             return;
         }
         long t = s.getOccurredAt().toEpochMilli();
+        if (spendClock != null && t == spendClock - lateHorizon) count("boundary.late");
         if (spendClock != null && t <= spendClock - lateHorizon) {
             dead(DeadLetterReason.LATE, at, s.getEventId());
             return;
@@ -316,6 +323,7 @@ public final class ReferenceModel {
             return;
         }
         long t = l.getOccurredAt().toEpochMilli();
+        if (leadsClock != null && t == leadsClock - lateHorizon) count("boundary.late");
         if (leadsClock != null && t <= leadsClock - lateHorizon) {
             dead(DeadLetterReason.LATE, at, l.getEventId());
             return;
@@ -360,6 +368,7 @@ public final class ReferenceModel {
     // ------------------------------------------------------------------------------------------------ customers
 
     private void customerStage(CustomerEvent e) {
+        if (customerClock != null && e.t == customerClock - lateHorizon) count("boundary.late");
         if (customerClock != null && e.t <= customerClock - lateHorizon) {
             dead(DeadLetterReason.LATE, e.at, e.eventId);
             return;
@@ -368,8 +377,10 @@ public final class ReferenceModel {
         customerClock = max(customerClock, e.t);
         boolean newBucket = before == null || bucketOf(customerClock) > bucketOf(before);
         String dedupKey = e.at.topic + ":" + e.eventId;
+        // "accepted within cac.dedup.retention of stream time": accepted when the clock was s, and now - s < retention
         Long seen = customerDedup.get(dedupKey);
         List<Fact> out = new ArrayList<>();
+        if (seen != null && customerClock - seen == dedupRetention) count("boundary.dedup");
         if (seen != null && customerClock - seen < dedupRetention) {
             count("duplicate." + (e.conversion ? "conversion" : "churn"));
             if (deadLettered.contains(dedupKey)) count("duplicate.ofDeadLettered");
@@ -405,6 +416,7 @@ public final class ReferenceModel {
         pending.sort(Comparator.comparingLong(HeldChurn::t));
         for (Iterator<HeldChurn> it = pending.iterator(); it.hasNext(); ) {
             HeldChurn h = it.next();
+            if (h.t == cust.acquiredAt) count("boundary.churnAtAcquisition");
             if (h.t < cust.acquiredAt) {
                 it.remove();
                 dead(DeadLetterReason.CHURN_BEFORE_ACQUISITION, h.at, h.eventId);
@@ -422,6 +434,7 @@ public final class ReferenceModel {
     private void churn(CustomerEvent e, List<Fact> out) {
         Customer cust = customers.get(e.customerId);
         if (cust != null && cust.active) {
+            if (e.t == cust.acquiredAt) count("boundary.churnAtAcquisition");
             if (e.t < cust.acquiredAt) {
                 dead(DeadLetterReason.CHURN_BEFORE_ACQUISITION, e.at, e.eventId);
                 return;
@@ -440,6 +453,7 @@ public final class ReferenceModel {
             Customer cust = customers.get(entry.getKey());
             for (Iterator<HeldChurn> hs = entry.getValue().iterator(); hs.hasNext(); ) {
                 HeldChurn h = hs.next();
+                if (h.t + hold == customerClock) count("boundary.hold");
                 if (h.t + hold < customerClock) {
                     hs.remove();
                     dead(cust == null ? DeadLetterReason.UNKNOWN_CUSTOMER : DeadLetterReason.CUSTOMER_NOT_ACTIVE,
@@ -470,7 +484,14 @@ public final class ReferenceModel {
         if (f.dedupId != null) {
             String dk = key + "|" + f.dedupId;
             Long seen = channelDedup.get(dk);
-            if (seen != null && channelClock - seen < dedupRetention) {
+            if (seen != null && channelClock - seen == dedupRetention) count("boundary.dedup");
+            boolean purging = choices.has(Deviation.CHANNEL_DEDUP_BOUNDARY_DEPENDS_ON_TRAFFIC);
+            boolean duplicate = seen != null && (purging ? channelClock - seen <= dedupRetention : channelClock - seen < dedupRetention);
+            if (purging) {
+                long now = max(channelClock, f.t);
+                channelDedup.values().removeIf(acceptedAt -> now - acceptedAt >= dedupRetention);
+            }
+            if (duplicate) {
                 if (!key.equals(ALL)) {
                     count("duplicate." + f.kind.name().toLowerCase());
                     if (channelClock - f.t >= dedupRetention) count("duplicate.olderThanRetention");
@@ -545,6 +566,7 @@ public final class ReferenceModel {
         // NO_CONVERSIONS: spend > 0, no conversion, a full window observed.
         boolean fullWindow = choices.firstEventByBucket() ? bucketOf(c.firstEventAt) <= start : c.firstEventAt <= start;
         boolean noConv = spend.signum() > 0 && acquired == 0 && fullWindow;
+        if (spend.signum() > 0 && acquired == 0 && c.firstEventAt == start) count("boundary.fullWindow");
         if (spend.signum() > 0 && acquired == 0 && bucketOf(c.firstEventAt) == start && c.firstEventAt > start) {
             count("choice.firstEventByBucket.relevant");
         }
@@ -552,6 +574,7 @@ public final class ReferenceModel {
         if (!nc.firing) {
             if (noConv) {
                 if (nc.pendingSince == null) nc.pendingSince = now;
+                if (th.forSpan().toMillis() > 0 && now - nc.pendingSince == th.forSpan().toMillis()) count("boundary.for");
                 if (now - nc.pendingSince >= th.forSpan().toMillis()) {
                     nc.fire(AlertSeverity.CRITICAL, now);
                     transition(nc, AlertRule.NO_CONVERSIONS, c.name, days, AlertStatus.FIRING, fig, ratio, th, now);
@@ -570,6 +593,7 @@ public final class ReferenceModel {
             if (!lc.firing) {
                 if (ratio < th.threshold()) {
                     if (lc.pendingSince == null) lc.pendingSince = now;
+                    if (th.forSpan().toMillis() > 0 && now - lc.pendingSince == th.forSpan().toMillis()) count("boundary.for");
                     if (now - lc.pendingSince >= th.forSpan().toMillis()) {
                         if (th.forSpan().toMillis() > 0) count("alert.firedAfterFor");
                         lc.fire(ratio < th.critical() ? AlertSeverity.CRITICAL : AlertSeverity.WARNING, now);
