@@ -35,6 +35,8 @@ public record AppConfig(
         OptionalInt horizonMonths,
         RegistrySettings registry,
         StateSettings state,
+        OpsSettings ops,
+        TopicSetup topicSetup,
         Map<String, String> kafka,
         Map<String, String> source) {
 
@@ -149,10 +151,20 @@ public record AppConfig(
                 s.positiveDuration("cac.emit.interval", "1s"), defaults, overrides,
                 s.text("cac.alert.runbook.url", "https://runbooks.example.com/cac-streams/ltv-cac"),
                 defaultMargin, margins, discount, horizon == 0 ? OptionalInt.empty() : OptionalInt.of(horizon),
-                registry, new StateSettings(s.bool("cac.state.in.memory", false),
-                        (int) s.positive("cac.repartition.partitions", 6)), kafka, raw);
+                registry, stateSettings(s), OpsSettings.from(s), TopicSetup.from(s),
+                kafka, raw);
         s.rejectUnknown();
         return cfg;
+    }
+
+    private static StateSettings stateSettings(Settings s) {
+        long cache = (long) s.positive("cac.rocksdb.cache.bytes", 64L << 20);
+        long buffers = (long) s.positive("cac.rocksdb.write.buffer.bytes", 16L << 20);
+        if (buffers > cache) {
+            throw new ConfigException("cac.rocksdb.write.buffer.bytes", "must not exceed cac.rocksdb.cache.bytes (" + cache + ")");
+        }
+        return new StateSettings(s.bool("cac.state.in.memory", false), (int) s.positive("cac.repartition.partitions", 6),
+                cache, buffers);
     }
 
     /** The flat settings this config was parsed from. */

@@ -3,7 +3,9 @@ package io.cacstreams.config;
 /**
  * How state is kept: {@code inMemory} swaps RocksDB for in-memory stores (tests, short demos; state is then rebuilt
  * from changelogs on restart), {@code repartitionPartitions} fixes the partition count of every repartition topic so
- * the topics feeding one stage are always co-partitioned.
+ * the topics feeding one stage are always co-partitioned, and RocksDB's memory is bounded per process by one shared
+ * block cache of {@code rocksDbCacheBytes}, of which memtables may take {@code rocksDbWriteBufferBytes}.
  */
-public record StateSettings(boolean inMemory, int repartitionPartitions) {
+public record StateSettings(boolean inMemory, int repartitionPartitions, long rocksDbCacheBytes,
+                            long rocksDbWriteBufferBytes) {
 }

@@ -67,7 +67,11 @@ public final class AvroCodec<T extends SpecificRecord> {
         return type;
     }
 
-    /** Decodes; {@link DecodeException} for bad bytes, {@link RegistryUnavailableException} if the registry is down. */
+    /**
+     * Decodes; {@link DecodeException} for bad bytes, {@link RegistryUnavailableException} if the registry is down.
+     * Other {@link RegistryException}s (401, a URL that is no registry API) are not verdicts on the record either
+     * and propagate too; only "no such schema id" (UNKNOWN_SCHEMA_ID) and "not an Avro schema" (UNDECODABLE) are.
+     */
     public T decode(String topic, byte[] data) throws DecodeException {
         if (data == null) throw new DecodeException(DeadLetterReason.MALFORMED, null, "no bytes (null)", null);
         if (data.length < HEADER_SIZE) {

@@ -33,7 +33,7 @@ public interface SchemaRegistryClient extends Closeable {
         if (url.regionMatches(true, 0, mockPrefix, 0, mockPrefix.length())) {
             return MockSchemaRegistry.client(url.substring(mockPrefix.length()));
         }
-        throw new UnsupportedOperationException("the HTTP client is implemented in the serde work");
+        return new HttpSchemaRegistryClient(settings);
     }
 
     /** TopicNameStrategy: {@code <topic>-value} or {@code <topic>-key}. */

@@ -75,7 +75,7 @@ public final class CacTopology {
         }
 
         Topology build() {
-            builder.addGlobalStore(stores.fxRates(), topics.fxRates().name(), topics.fxRates().consumed("fx-rates-source"),
+            builder.addGlobalStore(stores.fxRates(), topics.fxRates().name(), topics.fxRates().consumed("fx-rates"),
                     () -> new FxRateUpdater(codec(FxRate.class), observer));
             stores.addAll(builder);
 

@@ -73,7 +73,7 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelFact, St
         clock.advance(f.getOccurredAt());
         long now = clock.now();
         if ((f.getKind() == FactKind.SPEND || f.getKind() == FactKind.LEAD)
-                && dedup.seen(f.getKind() + ":" + f.getEventId(), now)) {
+                && dedup.seen(channel + "|" + f.getKind() + "|" + f.getEventId(), now)) {
             if (!AppConfig.ALL.equals(channel)) observer.duplicate(f.getKind() == FactKind.SPEND
                     ? config.topics().spend() : config.topics().leads());
             return;

@@ -45,7 +45,7 @@ final class FxRateUpdater implements Processor<byte[], byte[], Void, Void> {
             return;
         }
         String currency = rate.getCurrency();
-        if (currency == null || !currency.matches("[A-Z]{3}") || rate.getRateToReporting() == null
+        if (!InputRules.currencyCode(currency) || rate.getRateToReporting() == null
                 || rate.getRateToReporting().signum() <= 0) {
             LOG.warn("Ignoring fx record {}: currency '{}' rate {} (need an ISO 4217 code and a rate > 0)",
                     where, currency, rate.getRateToReporting());

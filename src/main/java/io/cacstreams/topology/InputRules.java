@@ -39,7 +39,9 @@ interface InputRules<T> {
         return s == null || s.isBlank();
     }
 
+    java.util.regex.Pattern ISO_4217 = java.util.regex.Pattern.compile("[A-Z]{3}");
+
     static boolean currencyCode(String s) {
-        return s != null && s.matches("[A-Z]{3}");
+        return s != null && ISO_4217.matcher(s).matches();
     }
 }

@@ -64,7 +64,7 @@ final class StoreFactory {
     }
 
     private StoreBuilder<WindowStore<String, Long>> window(String name) {
-        Duration retention = config.dedupRetention();
+        Duration retention = Deduplicator.storeRetention(config.dedupRetention());
         Duration size = Duration.ofMillis(1);
         WindowBytesStoreSupplier supplier = config.state().inMemory()
                 ? Stores.inMemoryWindowStore(name, retention, size, false)

@@ -13,7 +13,12 @@ import org.junit.jupiter.api.Test;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import static io.cacstreams.serde.TestSchemas.avroBinary;
 import static io.cacstreams.serde.TestSchemas.contract;
@@ -214,5 +219,31 @@ class AvroCodecTest {
         }
 
         assertThat(registry.getByIdCalls).hasValue(1);
+    }
+
+    @Test
+    void isSafeToShareBetweenThreads() throws Exception {
+        String scope = "codec-threads-" + System.nanoTime();
+        var codec = new AvroCodec<>(MockSchemaRegistry.client(scope), MarketingSpend.class, false, true);
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Boolean>> results = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                int thread = t;
+                results.add(pool.submit(() -> {
+                    for (int i = 0; i < 300; i++) {
+                        var value = new MarketingSpend("e-" + thread + "-" + i, "ch-" + (i % 7), i % 2 == 0 ? null : "c",
+                                new BigDecimal(i).movePointLeft(4), "EUR", SpendCategory.values()[i % 4], AT);
+                        String topic = "spend-" + (i % 3);
+                        if (!codec.decode(topic, codec.encode(topic, value)).equals(value)) return false;
+                    }
+                    return true;
+                }));
+            }
+            for (var r : results) assertThat(r.get()).isTrue();
+        } finally {
+            pool.shutdownNow();
+            MockSchemaRegistry.drop(scope);
+        }
     }
 }

@@ -31,7 +31,7 @@ class TopologyBehaviourTest {
         try (TopologyHarness h = new TopologyHarness()) {
             h.spend("search", 10, "USD", day(1));
             byte[] notWire = {1, 2, 3, 4, 5, 6, 7};
-            byte[] unknownId = {0, 0, 0, 0x7f, 0x11, 2, 4, 6};
+            byte[] unknownId = {0, 0, 0, 0, 0x7f, 2, 4, 6};
             h.raw("marketing-spend", notWire);
             h.raw("marketing-spend", unknownId);
             h.raw("marketing-spend", new byte[0]);

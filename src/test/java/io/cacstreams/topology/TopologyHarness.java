@@ -87,6 +87,10 @@ final class TopologyHarness implements AutoCloseable {
         this(Map.of());
     }
 
+    SchemaRegistryClient registry() {
+        return registry;
+    }
+
     static Instant day(double days) {
         return T0.plusMillis((long) (days * 86_400_000L));
     }

@@ -1,0 +1,110 @@
+package io.cacstreams.app;
+
+import io.cacstreams.config.AppConfig;
+import io.cacstreams.config.ConfigLoader;
+import io.cacstreams.serde.SchemaRegistryClient;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.Topology;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+
+/**
+ * Runs the application until SIGTERM/SIGINT or a fatal error. In order: load and validate the configuration (exit 2
+ * if invalid), open the registry client, build the topology, start the ops endpoints, check (or create) the topics
+ * (exit 1 if some are missing, or if the broker cannot be reached within 30s), start Kafka Streams.
+ * <p>Exit status: 1 when Kafka Streams reaches ERROR (see {@link UncaughtExceptionPolicy}). On SIGTERM the shutdown
+ * hook closes Kafka Streams cleanly (committing what was processed) and the JVM then exits with its usual status for
+ * that signal, 143 (130 for SIGINT), which supervisors read as "stopped on request".
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Run cac-streams against a Kafka cluster until stopped (SIGTERM/SIGINT).")
+final class RunCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
+    static final Duration BROKER_WAIT = Duration.ofSeconds(30);
+
+    private final Main.Context context;
+
+    @Mixin
+    ConfigOptions options = new ConfigOptions();
+
+    @Option(names = "--check-config",
+            description = "Only validate the configuration and print the effective settings (secrets hidden).")
+    boolean checkConfig;
+
+    @Spec
+    CommandSpec spec;
+
+    RunCommand(Main.Context context) {
+        this.context = context;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        AppConfig cfg = options.load(context.env());
+        Properties streamsProps = StreamsProperties.build(cfg);
+        Map<String, String> effective = effectiveSettings(cfg, streamsProps);
+        if (checkConfig) {
+            PrintWriter out = spec.commandLine().getOut();
+            out.println("configuration OK; effective settings:");
+            effective.forEach((k, v) -> out.println(k + "=" + v));
+            out.flush();
+            return Main.EXIT_OK;
+        }
+        log.info("effective settings: {}", effective);
+        try (SchemaRegistryClient registry = Main.openRegistry(context, cfg.registry())) {
+            MicrometerObserver observer = new MicrometerObserver();
+            Topology topology = context.topology().build(cfg, registry, observer);
+            log.info("topology:\n{}", topology.describe());
+            StreamsRuntime runtime = new StreamsRuntime(topology, streamsProps, UncaughtExceptionPolicy.defaults());
+            try (runtime; OpsServer ops = new OpsServer(cfg.ops(), runtime.health())) {
+                ops.bindStreams(runtime.streams());
+                observer.bindTo(ops.registry());
+                TopicChecker.Report report;
+                try (Admin admin = Admin.create(StreamsProperties.adminProperties(cfg))) {
+                    report = new TopicChecker(admin, cfg.kafka().get("bootstrap.servers"), BROKER_WAIT)
+                            .check(cfg.topics(), cfg.topicSetup());
+                }
+                if (!report.ok()) {
+                    spec.commandLine().getErr().println("missing topics: " + String.join(", ", report.missing())
+                            + " (create them, or set cac.topics.create=true)");
+                    return Main.EXIT_FAILED;
+                }
+                Thread hook = runtime.installShutdownHook();
+                runtime.start();
+                int code = runtime.awaitExit();
+                removeHook(hook);
+                return code;
+            }
+        }
+    }
+
+    /** The Streams properties and the application's own settings, secrets hidden. */
+    static Map<String, String> effectiveSettings(AppConfig cfg, Properties streamsProps) {
+        Map<String, String> all = new TreeMap<>();
+        streamsProps.stringPropertyNames().forEach(k -> all.put(k, streamsProps.getProperty(k)));
+        cfg.source().forEach((k, v) -> {
+            if (k.startsWith("cac.")) all.put(k, v);
+        });
+        return ConfigLoader.masked(all);
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is what stopped us: leave it to finish
+        }
+    }
+}
