@@ -4,6 +4,7 @@ import io.cacstreams.events.DeadLetterReason;
 import io.cacstreams.events.MetricStatus;
 import net.jqwik.api.AfterFailureMode;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Assume;
 import net.jqwik.api.EdgeCasesMode;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.GenerationMode;
@@ -34,8 +35,9 @@ import static org.assertj.core.api.Assertions.fail;
  */
 class TopologyVsModelProperty {
 
+    /** Every reason the generators aim at (not OTHER, nor OUTPUT_FAILED: a failure to produce, not an input). */
     static final List<String> REASONS = Arrays.stream(DeadLetterReason.values())
-            .filter(r -> r != DeadLetterReason.OTHER).map(Enum::name).toList();
+            .filter(r -> r != DeadLetterReason.OTHER && !r.name().equals("OUTPUT_FAILED")).map(Enum::name).toList();
     static final List<String> TRANSITIONS = List.of("LTV_CAC fire WARNING", "LTV_CAC fire CRITICAL", "LTV_CAC escalate",
             "LTV_CAC de-escalate", "LTV_CAC resolve", "NO_CONVERSIONS fire", "NO_CONVERSIONS resolve");
     static final List<String> METRICS = List.of("avgLeadQuality", "cpl", "leadToCustomerRate", "cac", "arpu",
@@ -61,10 +63,14 @@ class TopologyVsModelProperty {
         return ScenarioGenerator.scenarios(50, 150);
     }
 
-    @Property(tries = 1000, shrinking = ShrinkingMode.OFF, edgeCases = EdgeCasesMode.NONE,
+    @Property(tries = 1150, shrinking = ShrinkingMode.OFF, edgeCases = EdgeCasesMode.NONE,
             generation = GenerationMode.RANDOMIZED, afterFailure = AfterFailureMode.SAMPLE_FIRST)
     void topologyAgreesWithTheModel(@ForAll("scenarios") Scenario scenario) {
         ReferenceModel.Choices choices = ReferenceModel.Choices.fromSystemProperties();
+        if (choices.deviations().contains(ReferenceModel.Deviation.DEDUP_RETENTION_IMPRECISE)) {
+            // the model cannot predict a re-send at the edge of the dedup retention: set such runs aside
+            Assume.that(!Player.model(scenario, choices).counters().containsKey("dedup.imprecise"));
+        }
         Player.Outcome outcome = Player.compare(scenario, choices);
         if (!outcome.agreed()) {
             Player.Outcome minimal = Minimizer.minimize(outcome, choices, 600, 120_000);
@@ -78,7 +84,9 @@ class TopologyVsModelProperty {
         coverage("alert transition", TRANSITIONS);
         coverage("metric defined", METRICS);
         coverage("status", STATUSES);
-        coverage("situation", SITUATIONS);
+        // with DEDUP_RETENTION_IMPRECISE the runs with a re-send exactly at the retention are the ones set aside
+        coverage("situation", choices.deviations().contains(ReferenceModel.Deviation.DEDUP_RETENTION_IMPRECISE)
+                ? SITUATIONS.stream().filter(x -> !x.equals("boundary.dedup")).toList() : SITUATIONS);
     }
 
     private static void collect(Player.Outcome outcome) {
