@@ -1,0 +1,329 @@
+package io.cacstreams.model;
+
+import io.cacstreams.config.AppConfig;
+import io.cacstreams.events.AlertRule;
+import io.cacstreams.events.AlertStatus;
+import io.cacstreams.events.ChannelAlert;
+import io.cacstreams.events.ChannelMetrics;
+import io.cacstreams.events.DeadLetter;
+import org.apache.avro.Schema;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.KeyValue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.function.Function;
+
+/**
+ * Plays a {@link Scenario} into the reference model and, optionally, into the real topology, and compares them after
+ * every input: the metrics records (per key, in order), the alert transitions (per dedupKey, in order) and the dead
+ * letters (as a set of reason + source topic + partition + offset (+ eventId)). The first difference ends the run.
+ */
+public final class Player {
+    /** Relative tolerance for doubles (absolute near zero). */
+    public static final double TOLERANCE = 1e-9;
+
+    /** Alert fields not compared: free text, and the ids (compared as a pairing instead). */
+    private static final Set<String> ALERT_FIELDS_SKIPPED = Set.of("alertId", "message");
+
+    public record Mismatch(int inputIndex, String signature, String detail) {
+        @Override
+        public String toString() {
+            return "after input #" + inputIndex + " [" + signature + "]: " + detail;
+        }
+    }
+
+    public record Outcome(Scenario scenario, ReferenceModel model, Mismatch mismatch, Set<String> alertIdFormats) {
+        public boolean agreed() {
+            return mismatch == null;
+        }
+    }
+
+    private Player() {
+    }
+
+    /** The model alone. */
+    public static ReferenceModel model(Scenario s, ReferenceModel.Choices choices) {
+        ReferenceModel model = new ReferenceModel(AppConfig.from(s.settings()), choices);
+        Map<InputTopic, Long> offsets = new EnumMap<>(InputTopic.class);
+        for (ModelInput in : s.inputs()) {
+            if (in instanceof ModelInput.Event e) {
+                long offset = offsets.merge(e.topic(), 1L, Long::sum) - 1;
+                model.accept(e.topic(), 0, offset, e.payload());
+            } else {
+                model.flush();
+            }
+        }
+        return model;
+    }
+
+    /** The model and the topology side by side. */
+    public static Outcome compare(Scenario s, ReferenceModel.Choices choices) {
+        ReferenceModel model = new ReferenceModel(AppConfig.from(s.settings()), choices);
+        Map<InputTopic, Long> offsets = new EnumMap<>(InputTopic.class);
+        State st = new State();
+        try (TopologyRun run = new TopologyRun(s.settings())) {
+            List<ModelInput> inputs = s.inputs();
+            for (int i = 0; i < inputs.size(); i++) {
+                ModelInput in = inputs.get(i);
+                try {
+                    if (in instanceof ModelInput.Event e) {
+                        long offset = offsets.merge(e.topic(), 1L, Long::sum) - 1;
+                        model.accept(e.topic(), 0, offset, e.payload());
+                        run.pipe(e);
+                    } else {
+                        model.flush();
+                        run.flush();
+                    }
+                } catch (RuntimeException ex) {
+                    return new Outcome(s, model, new Mismatch(i, "exception:" + ex.getClass().getSimpleName(),
+                            "the topology threw " + ex + stack(ex)), st.alertIdFormats);
+                }
+                Mismatch m = st.check(i, model, run);
+                if (m != null) return new Outcome(s, model, m, st.alertIdFormats);
+            }
+        }
+        return new Outcome(s, model, null, st.alertIdFormats);
+    }
+
+    private static String stack(Throwable t) {
+        StringBuilder sb = new StringBuilder();
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            sb.append("\n  caused by ").append(c);
+            StackTraceElement[] st = c.getStackTrace();
+            for (int i = 0; i < Math.min(6, st.length); i++) sb.append("\n    at ").append(st[i]);
+        }
+        return sb.toString();
+    }
+
+    /** What has been compared so far. */
+    private static final class State {
+        int emissions;
+        int transitions;
+        int deadLetters;
+        int flushesSeen;
+        final Map<String, ChannelMetrics> latest = new HashMap<>();
+        final Map<String, String> modelToActualId = new HashMap<>();
+        final Map<String, String> actualToModelId = new HashMap<>();
+        final Set<String> alertIdFormats = new TreeSet<>();
+
+        Mismatch check(int index, ReferenceModel model, TopologyRun run) {
+            // dead letters
+            List<ReferenceModel.ExpectedDeadLetter> expectedDl = new ArrayList<>(
+                    model.deadLetters().subList(deadLetters, model.deadLetters().size()));
+            deadLetters = model.deadLetters().size();
+            List<DeadLetter> actualDl = new ArrayList<>(run.readDeadLetters());
+            Mismatch m = compareDeadLetters(index, expectedDl, actualDl);
+            if (m != null) return m;
+
+            // metrics, per key in order
+            List<ReferenceModel.Emission> expectedM = model.emissions().subList(emissions, model.emissions().size());
+            emissions = model.emissions().size();
+            Map<String, List<ChannelMetrics>> exp = group(expectedM, ReferenceModel.Emission::key, ReferenceModel.Emission::metrics);
+            List<KeyValue<String, ChannelMetrics>> actualMetrics = run.readMetrics();
+            actualMetrics.forEach(kv -> latest.put(kv.key, kv.value));
+            Map<String, List<ChannelMetrics>> act = group(actualMetrics, kv -> kv.key, kv -> kv.value);
+            m = compareGroups(index, "metrics", exp, act, Set.of());
+            if (m != null) return m;
+            // at a flush: the latest record of every (channel, window), explicitly
+            if (model.latestAtEachFlush().size() > flushesSeen) {
+                flushesSeen = model.latestAtEachFlush().size();
+                Map<String, ChannelMetrics> expectedLatest = model.latestAtEachFlush().get(flushesSeen - 1);
+                if (!expectedLatest.keySet().equals(latest.keySet())) {
+                    return new Mismatch(index, "latest.keys", "keys after flush " + flushesSeen + ": expected "
+                            + new TreeSet<>(expectedLatest.keySet()) + ", actual " + new TreeSet<>(latest.keySet()));
+                }
+                for (Map.Entry<String, ChannelMetrics> e : expectedLatest.entrySet()) {
+                    String d = diff(e.getValue(), latest.get(e.getKey()), Set.of());
+                    if (d != null) {
+                        return new Mismatch(index, "latest." + d, e.getKey() + " after flush " + flushesSeen
+                                + "\n  expected " + describe(e.getValue()) + "\n  actual   " + describe(latest.get(e.getKey())));
+                    }
+                }
+            }
+
+            // alerts, per dedupKey in order
+            List<ReferenceModel.Transition> expectedA = model.transitions().subList(transitions, model.transitions().size());
+            transitions = model.transitions().size();
+            Map<String, List<ChannelAlert>> expA = group(expectedA, ReferenceModel.Transition::dedupKey, ReferenceModel.Transition::alert);
+            List<KeyValue<String, ChannelAlert>> actualAlerts = run.readAlerts();
+            for (KeyValue<String, ChannelAlert> kv : actualAlerts) {
+                if (!Objects.equals(kv.key, kv.value.getDedupKey())) {
+                    return new Mismatch(index, "alert.key", "record key " + kv.key + " != dedupKey " + kv.value.getDedupKey());
+                }
+            }
+            Map<String, List<ChannelAlert>> actA = group(actualAlerts, kv -> kv.key, kv -> kv.value);
+            m = compareGroups(index, "alert", expA, actA, ALERT_FIELDS_SKIPPED);
+            if (m != null) return m;
+            for (List<ChannelAlert> list : expA.values()) {
+                List<ChannelAlert> actual = actA.get(list.get(0).getDedupKey());
+                for (int i = 0; i < list.size(); i++) {
+                    m = pairIds(index, list.get(i), actual.get(i));
+                    if (m != null) return m;
+                }
+            }
+            return null;
+        }
+
+        /** Model alert ids and actual ones must correspond one to one: one id from FIRING to RESOLVED, a new one after. */
+        private Mismatch pairIds(int index, ChannelAlert expected, ChannelAlert actual) {
+            String e = expected.getAlertId();
+            String a = actual.getAlertId();
+            String knownA = modelToActualId.putIfAbsent(e, a);
+            String knownE = actualToModelId.putIfAbsent(a, e);
+            if ((knownA != null && !knownA.equals(a)) || (knownE != null && !knownE.equals(e))) {
+                return new Mismatch(index, "alert.alertId", "alertId pairing broken for " + expected.getDedupKey() + " "
+                        + expected.getStatus() + ": actual " + a + " (model episode started " + expected.getStartsAt() + ")\n"
+                        + describe(actual));
+            }
+            String key = actual.getDedupKey() + "@";
+            Instant starts = actual.getStartsAt();
+            if (a.equals(uuid(key + starts))) alertIdFormats.add("nameUUID(dedupKey@ISO-instant)");
+            else if (a.equals(uuid(key + starts.toEpochMilli()))) alertIdFormats.add("nameUUID(dedupKey@epochMillis)");
+            else alertIdFormats.add("other");
+            return null;
+        }
+    }
+
+    private static String uuid(String name) {
+        return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString();
+    }
+
+    private static Mismatch compareDeadLetters(int index, List<ReferenceModel.ExpectedDeadLetter> expected,
+                                               List<DeadLetter> actual) {
+        Comparator<ReferenceModel.ExpectedDeadLetter> ce = Comparator.comparing(ReferenceModel.ExpectedDeadLetter::topic)
+                .thenComparingLong(ReferenceModel.ExpectedDeadLetter::offset);
+        Comparator<DeadLetter> ca = Comparator.comparing(DeadLetter::getSourceTopic).thenComparingLong(DeadLetter::getSourceOffset);
+        expected.sort(ce);
+        actual.sort(ca);
+        int n = Math.max(expected.size(), actual.size());
+        for (int i = 0; i < n; i++) {
+            ReferenceModel.ExpectedDeadLetter e = i < expected.size() ? expected.get(i) : null;
+            DeadLetter a = i < actual.size() ? actual.get(i) : null;
+            if (e == null) {
+                return new Mismatch(index, "deadletter.unexpected:" + a.getReason(), "unexpected dead letter " + describeDl(a));
+            }
+            if (a == null) {
+                return new Mismatch(index, "deadletter.missing:" + e.reason(), "missing dead letter " + e);
+            }
+            boolean same = e.reason() == a.getReason() && e.topic().equals(a.getSourceTopic())
+                    && e.partition() == a.getSourcePartition() && e.offset() == a.getSourceOffset()
+                    && (e.eventId() == null || e.eventId().isEmpty() || e.eventId().equals(a.getEventId()));
+            if (!same) {
+                String sig = e.topic().equals(a.getSourceTopic()) && e.offset() == a.getSourceOffset()
+                        ? "deadletter.reason:" + e.reason() + "->" + a.getReason() : "deadletter.which:" + e.reason();
+                return new Mismatch(index, sig, "expected " + e + "\n  actual " + describeDl(a));
+            }
+        }
+        return null;
+    }
+
+    private static String describeDl(DeadLetter a) {
+        return "DeadLetter[" + a.getReason() + " " + a.getSourceTopic() + "/" + a.getSourcePartition() + "@"
+                + a.getSourceOffset() + " eventId=" + a.getEventId() + " detail=" + a.getDetail() + "]";
+    }
+
+    private static <T, V> Map<String, List<V>> group(List<T> items, Function<T, String> key, Function<T, V> value) {
+        Map<String, List<V>> out = new LinkedHashMap<>();
+        for (T t : items) out.computeIfAbsent(key.apply(t), k -> new ArrayList<>()).add(value.apply(t));
+        return out;
+    }
+
+    private static <V extends SpecificRecord> Mismatch compareGroups(int index, String what, Map<String, List<V>> expected,
+                                                                   Map<String, List<V>> actual, Set<String> skipped) {
+        Set<String> keys = new TreeSet<>(expected.keySet());
+        keys.addAll(actual.keySet());
+        for (String key : keys) {
+            List<V> e = expected.getOrDefault(key, List.of());
+            List<V> a = actual.getOrDefault(key, List.of());
+            int n = Math.min(e.size(), a.size());
+            for (int i = 0; i < n; i++) {
+                String diff = diff(e.get(i), a.get(i), skipped);
+                if (diff != null) {
+                    return new Mismatch(index, what + "." + diff, key + " record " + (i + 1) + "/" + e.size()
+                            + " of this step differs in " + diff + "\n  expected " + describe(e.get(i))
+                            + "\n  actual   " + describe(a.get(i)));
+                }
+            }
+            if (e.size() != a.size()) {
+                return new Mismatch(index, what + ".count", key + ": expected " + e.size() + " record(s) at this step, got "
+                        + a.size() + (e.size() > n ? "\n  first missing " + describe(e.get(n)) : "")
+                        + (a.size() > n ? "\n  first extra   " + describe(a.get(n)) : ""));
+            }
+        }
+        return null;
+    }
+
+    /** The first differing field (null if equal): doubles within {@link #TOLERANCE}, nulls exactly. */
+    static String diff(SpecificRecord expected, SpecificRecord actual, Set<String> skipped) {
+        Schema schema = expected.getSchema();
+        boolean noConversions = expected instanceof ChannelAlert ca && ca.getRule() == AlertRule.NO_CONVERSIONS;
+        for (Schema.Field f : schema.getFields()) {
+            if (skipped.contains(f.name())) continue;
+            // NO_CONVERSIONS has no ratio threshold of its own: what its records carry there is not specified.
+            if (noConversions && (f.name().equals("threshold") || f.name().equals("criticalThreshold"))) continue;
+            Object e = expected.get(f.pos());
+            Object a = actual.get(f.pos());
+            if (e == null || a == null) {
+                if (e != a) return f.name();
+                continue;
+            }
+            if (e instanceof Double de && a instanceof Double da) {
+                if (!close(de, da)) return f.name();
+            } else if (!e.toString().equals(a.toString())) {
+                return f.name();
+            }
+        }
+        return null;
+    }
+
+    public static boolean close(double e, double a) {
+        if (Double.isNaN(e) || Double.isNaN(a)) return Double.isNaN(e) && Double.isNaN(a);
+        if (e == a) return true;
+        double d = Math.abs(e - a);
+        return d <= TOLERANCE || d <= TOLERANCE * Math.max(Math.abs(e), Math.abs(a));
+    }
+
+    static String describe(SpecificRecord r) {
+        StringBuilder sb = new StringBuilder(r.getSchema().getName()).append('{');
+        for (Schema.Field f : r.getSchema().getFields()) {
+            if (f.name().equals("message") || f.name().equals("reportingCurrency") || f.name().equals("runbookUrl")) continue;
+            Object v = r.get(f.pos());
+            sb.append(f.name()).append('=').append(v).append(", ");
+        }
+        sb.setLength(sb.length() - 2);
+        return sb.append('}').toString();
+    }
+
+    /** The kind of each alert transition of the model, in order: for coverage. */
+    public static List<String> transitionKinds(ReferenceModel model) {
+        List<String> kinds = new ArrayList<>();
+        Map<String, ChannelAlert> last = new HashMap<>();
+        for (ReferenceModel.Transition t : model.transitions()) {
+            ChannelAlert a = t.alert();
+            ChannelAlert prev = last.put(t.dedupKey(), a);
+            boolean wasFiring = prev != null && prev.getStatus() == AlertStatus.FIRING;
+            if (a.getRule() == AlertRule.NO_CONVERSIONS) {
+                kinds.add(a.getStatus() == AlertStatus.FIRING ? "NO_CONVERSIONS fire" : "NO_CONVERSIONS resolve");
+            } else if (a.getStatus() == AlertStatus.RESOLVED) {
+                kinds.add("LTV_CAC resolve");
+            } else if (!wasFiring) {
+                kinds.add("LTV_CAC fire " + a.getSeverity());
+            } else {
+                kinds.add(a.getSeverity().ordinal() > prev.getSeverity().ordinal() ? "LTV_CAC escalate" : "LTV_CAC de-escalate");
+            }
+        }
+        return kinds;
+    }
+}

@@ -1,0 +1,187 @@
+package io.cacstreams.model;
+
+import io.cacstreams.config.AppConfig;
+import io.cacstreams.events.ChannelAlert;
+import io.cacstreams.events.ChannelMetrics;
+import io.cacstreams.events.Churn;
+import io.cacstreams.events.Conversion;
+import io.cacstreams.events.DeadLetter;
+import io.cacstreams.events.FxRate;
+import io.cacstreams.events.Lead;
+import io.cacstreams.events.MarketingSpend;
+import io.cacstreams.serde.AvroCodec;
+import io.cacstreams.serde.MockSchemaRegistry;
+import io.cacstreams.serde.SchemaRegistryClient;
+import io.cacstreams.topology.CacTopology;
+import io.cacstreams.topology.Topics;
+import io.cacstreams.topology.TopologyObserver;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+/**
+ * The real topology in a TopologyTestDriver, driven through its public surface only: {@link CacTopology#build},
+ * {@link Topics} and the wire format ({@link AvroCodec}). One instance per run: its own application id, state
+ * directory and mock registry scope (dropped on close).
+ */
+public final class TopologyRun implements AutoCloseable {
+    private static final AtomicLong RUNS = new AtomicLong();
+    /** A schema id the per-run registry never hands out (ids start at 1 and a run registers a handful). */
+    static final int UNKNOWN_SCHEMA_ID = 0x7ff0_0001;
+
+    private final String scope;
+    private final Path stateDir;
+    private final AppConfig config;
+    private final SchemaRegistryClient registry;
+    private final TopologyTestDriver driver;
+    private final Map<InputTopic, TestInputTopic<byte[], byte[]>> inputs = new EnumMap<>(InputTopic.class);
+    private final Map<InputTopic, AvroCodec<? extends SpecificRecord>> codecs = new EnumMap<>(InputTopic.class);
+    private final TestOutputTopic<String, ChannelMetrics> metrics;
+    private final TestOutputTopic<String, ChannelAlert> alerts;
+    private final TestOutputTopic<byte[], DeadLetter> deadLetters;
+
+    public TopologyRun(Map<String, String> cacSettings) {
+        this(cacSettings, TopologyObserver.NONE);
+    }
+
+    public TopologyRun(Map<String, String> cacSettings, TopologyObserver observer) {
+        long n = RUNS.incrementAndGet();
+        this.scope = "model-" + ProcessHandle.current().pid() + "-" + n + "-" + System.nanoTime();
+        try {
+            this.stateDir = Files.createTempDirectory("cac-model-");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        Map<String, String> settings = new HashMap<>(cacSettings);
+        settings.put("cac.registry.url", "mock://" + scope);
+        settings.put("cac.state.in.memory", "true");
+        settings.put("application.id", "cac-model-" + n);
+        this.config = AppConfig.from(settings);
+        this.registry = SchemaRegistryClient.create(config.registry());
+        Topics topics = Topics.of(config, registry);
+
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+        this.driver = new TopologyTestDriver(CacTopology.build(config, registry, observer), props, Instant.EPOCH);
+
+        Serializer<byte[]> bytes = new ByteArraySerializer();
+        for (InputTopic t : InputTopic.values()) {
+            inputs.put(t, driver.createInputTopic(t.name(config.topics()), bytes, bytes));
+        }
+        codecs.put(InputTopic.SPEND, new AvroCodec<>(registry, MarketingSpend.class, false, true));
+        codecs.put(InputTopic.LEADS, new AvroCodec<>(registry, Lead.class, false, true));
+        codecs.put(InputTopic.CONVERSIONS, new AvroCodec<>(registry, Conversion.class, false, true));
+        codecs.put(InputTopic.CHURN, new AvroCodec<>(registry, Churn.class, false, true));
+        codecs.put(InputTopic.FX, new AvroCodec<>(registry, FxRate.class, false, true));
+        Deserializer<String> strings = new StringDeserializer();
+        this.metrics = driver.createOutputTopic(topics.metrics().name(), strings, topics.metrics().valueSerde().deserializer());
+        this.alerts = driver.createOutputTopic(topics.alerts().name(), strings, topics.alerts().valueSerde().deserializer());
+        this.deadLetters = driver.createOutputTopic(topics.deadLetter().name(), topics.deadLetter().keySerde().deserializer(),
+                topics.deadLetter().valueSerde().deserializer());
+    }
+
+    public AppConfig config() {
+        return config;
+    }
+
+    public void pipe(ModelInput.Event e) {
+        byte[] value = bytes(e.topic(), e.payload());
+        byte[] key = key(e.payload());
+        inputs.get(e.topic()).pipeInput(new TestRecord<>(key, value, Instant.ofEpochMilli(e.recordTimestamp())));
+    }
+
+    /** Advances the wall-clock by the emission interval: every channel changed since its last emission is emitted. */
+    public void flush() {
+        driver.advanceWallClockTime(config.emitInterval());
+    }
+
+    public List<KeyValue<String, ChannelMetrics>> readMetrics() {
+        return metrics.readKeyValuesToList();
+    }
+
+    public List<KeyValue<String, ChannelAlert>> readAlerts() {
+        return alerts.readKeyValuesToList();
+    }
+
+    public List<DeadLetter> readDeadLetters() {
+        return deadLetters.readValuesToList();
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private byte[] bytes(InputTopic topic, Payload payload) {
+        String name = topic.name(config.topics());
+        AvroCodec codec = codecs.get(topic);
+        if (payload instanceof Payload.Valid v) return codec.encode(name, v.record());
+        Payload.Bad bad = (Payload.Bad) payload;
+        return switch (bad.kind()) {
+            case WRONG_MAGIC, SHORT -> bad.bytes().clone();
+            case UNKNOWN_SCHEMA_ID -> {
+                byte[] b = codec.encode(name, bad.basis());
+                b[1] = (byte) (UNKNOWN_SCHEMA_ID >>> 24);
+                b[2] = (byte) (UNKNOWN_SCHEMA_ID >>> 16);
+                b[3] = (byte) (UNKNOWN_SCHEMA_ID >>> 8);
+                b[4] = (byte) UNKNOWN_SCHEMA_ID;
+                yield b;
+            }
+            case TRUNCATED -> {
+                byte[] b = codec.encode(name, bad.basis());
+                int body = b.length - AvroCodec.HEADER_SIZE;
+                int keep = Math.floorMod(bad.keep(), body); // 0 .. body-1: at least one byte is cut
+                yield Arrays.copyOf(b, AvroCodec.HEADER_SIZE + keep);
+            }
+        };
+    }
+
+    private static byte[] key(Payload payload) {
+        SpecificRecord r = payload instanceof Payload.Valid v ? v.record() : null;
+        String key;
+        if (r instanceof MarketingSpend s) key = s.getChannel();
+        else if (r instanceof Lead l) key = l.getChannel();
+        else if (r instanceof Conversion c) key = c.getCustomerId();
+        else if (r instanceof Churn c) key = c.getCustomerId();
+        else if (r instanceof FxRate f) key = f.getCurrency();
+        else key = "bad";
+        return key.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        try {
+            driver.close();
+        } finally {
+            registry.close();
+            MockSchemaRegistry.drop(scope);
+            try (Stream<Path> files = Files.walk(stateDir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException ignored) {
+                // a temp dir left behind is harmless
+            }
+        }
+    }
+}
