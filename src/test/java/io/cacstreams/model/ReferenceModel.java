@@ -43,7 +43,8 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>decode: wire format and schema, then fields, then LATE (spend and leads, against the stage's own clock),
  *       then currency;</li>
- *   <li>customer table (conversions and churns): LATE, advance the clock, duplicates, then the customer rules;
+ *   <li>customer table (conversions and churns): advance the clocks (all events; conversions only, for held
+ *       churns), duplicates, then the customer rules; never LATE;
  *       held churns expire when the clock enters a new bucket;</li>
  *   <li>channel metrics (every channel and ALL, one clock): duplicates of spend and leads, windows, emission and
  *       alerts.</li>
@@ -171,6 +172,7 @@ public final class ReferenceModel {
     private Long leadsClock;
     // customer stage
     private Long customerClock;
+    private Long conversionClock;
     private final Map<String, Long> customerDedup = new HashMap<>();
     private final Map<String, Customer> customers = new HashMap<>();
     private final Map<String, List<HeldChurn>> held = new LinkedHashMap<>();
@@ -381,14 +383,13 @@ public final class ReferenceModel {
     // ------------------------------------------------------------------------------------------------ customers
 
     private void customerStage(CustomerEvent e) {
-        if (customerClock != null && e.t == customerClock - lateHorizon) count("boundary.late");
-        if (customerClock != null && e.t <= customerClock - lateHorizon) {
-            dead(DeadLetterReason.LATE, e.at, e.eventId);
-            return;
-        }
-        Long before = customerClock;
+        // conversions and churns are never LATE (semantics.md): the customer base is not windowed
         customerClock = max(customerClock, e.t);
-        boolean newBucket = before == null || bucketOf(customerClock) > bucketOf(before);
+        // held churns are given up on the conversions' own clock, checked when it enters a new bucket
+        Long before = conversionClock;
+        if (e.conversion) conversionClock = max(conversionClock, e.t);
+        boolean newBucket = conversionClock != null
+                && (before == null || bucketOf(conversionClock) > bucketOf(before));
         String dedupKey = e.at.topic + ":" + e.eventId;
         // "accepted within cac.dedup.retention of stream time": accepted when the clock was s, and now - s < retention
         Long seen = customerDedup.get(dedupKey);
@@ -404,7 +405,7 @@ public final class ReferenceModel {
         } else {
             if (seen != null) count("duplicate.expired");
             if (newBucket && e.conversion && held.getOrDefault(e.customerId, List.of()).stream()
-                    .anyMatch(h -> h.t + hold < customerClock)) {
+                    .anyMatch(h -> h.t + hold < conversionClock)) {
                 count("choice.sweepAfterRules.relevant");
             }
             customerDedup.put(dedupKey, customerClock);
@@ -469,8 +470,8 @@ public final class ReferenceModel {
             Customer cust = customers.get(entry.getKey());
             for (Iterator<HeldChurn> hs = entry.getValue().iterator(); hs.hasNext(); ) {
                 HeldChurn h = hs.next();
-                if (h.t + hold == customerClock) count("boundary.hold");
-                if (h.t + hold < customerClock) {
+                if (h.t + hold == conversionClock) count("boundary.hold");
+                if (h.t + hold < conversionClock) {
                     hs.remove();
                     dead(cust == null ? DeadLetterReason.UNKNOWN_CUSTOMER : DeadLetterReason.CUSTOMER_NOT_ACTIVE,
                             h.at, h.eventId);

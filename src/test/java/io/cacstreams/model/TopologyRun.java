@@ -88,7 +88,8 @@ public final class TopologyRun implements AutoCloseable {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
-        this.driver = new TopologyTestDriver(CacTopology.build(config, registry, observer), props, Instant.EPOCH);
+        this.driver = new TopologyTestDriver(CacTopology.build(config, registry, observer), props,
+                Instant.parse("2100-01-01T00:00:00Z")); // events are never in the future (cac.max.future.skew)
 
         Serializer<byte[]> bytes = new ByteArraySerializer();
         for (InputTopic t : InputTopic.values()) {

@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * semantics.md, as plain tests against the real topology: the first two were fixed on main (f4711cf, bbc1132) and
  * stay as regression tests; the dedup-retention ones fail until the topology (or semantics.md) is changed.
  */
-class KnownTopologyBugsTest {
+class TopologyRegressionTest {
     private static final Instant T = Instant.parse("2025-01-10T03:00:00Z");
 
     /**
