@@ -21,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The minimal cases found by {@link TopologyVsModelProperty} where the topology departed from domain.md /
  * semantics.md, as plain tests against the real topology: the first two were fixed on main (f4711cf, bbc1132) and
- * stay as regression tests; the dedup-retention ones fail until the topology (or semantics.md) is changed.
+ * stay as regression tests; the dedup-retention ones were fixed by making the retention exact.
  */
 class TopologyRegressionTest {
     private static final Instant T = Instant.parse("2025-01-10T03:00:00Z");
