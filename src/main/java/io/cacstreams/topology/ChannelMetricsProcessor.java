@@ -81,11 +81,13 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelFact, St
         long current = windows.bucketStart(now);
         ChannelState st = states.get(channel);
         if (st == null) {
-            st = windows.fresh(channel, windows.bucketStart(f.getOccurredAt()), current);
+            st = windows.fresh(channel, current);
         } else {
             windows.reconcile(st);
             windows.roll(st, current);
-            st.setFirstBucket(Math.min(st.getFirstBucket(), windows.bucketStart(f.getOccurredAt())));
+        }
+        if (f.getKind() == FactKind.SPEND) {
+            st.setFirstSpendBucket(Math.min(st.getFirstSpendBucket(), windows.bucketStart(f.getOccurredAt())));
         }
         apply(st, f);
         st.setDirty(true);
@@ -165,7 +167,7 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelFact, St
             Economics e = Economics.of(counts, base, days, config.monthlyDiscountRate(), config.horizonMonths());
             long windowStart = windows.firstBucket(st.getCurrentBucket(), w.getLengthMs());
             AlertInput in = new AlertInput(channel, days, e.ltvToCac(), e.cac(), e.ltv(), t.getSpend().doubleValue(),
-                    t.getNewCustomers(), st.getFirstBucket() <= windowStart, now);
+                    t.getNewCustomers(), st.getFirstSpendBucket() <= windowStart, now);
             AlertState ltvState = evaluate(AlertRule.LTV_CAC_BELOW_TARGET, in, evaluator);
             AlertState noConvState = evaluate(AlertRule.NO_CONVERSIONS, in, evaluator);
             ChannelMetrics m = ChannelMetrics.newBuilder()

@@ -47,10 +47,10 @@ final class ChannelWindows {
         return new Counts(InputRulesFor.zero(), 0L, 0L, 0L, 0L, 0L, 0L);
     }
 
-    ChannelState fresh(String channel, long firstBucket, long current) {
+    ChannelState fresh(String channel, long current) {
         List<WindowTotals> totals = new ArrayList<>();
         for (long l : lengths) totals.add(new WindowTotals(l, zero()));
-        return new ChannelState(channel, firstBucket, current, 0L, InputRulesFor.zero(), InputRulesFor.zero(), false,
+        return new ChannelState(channel, Long.MAX_VALUE, current, 0L, InputRulesFor.zero(), InputRulesFor.zero(), false,
                 totals);
     }
 

@@ -584,10 +584,12 @@ public final class ReferenceModel {
         String scope = c.name + "/" + days + "d";
 
         // NO_CONVERSIONS: spend > 0, no conversion, a full window observed.
-        boolean fullWindow = choices.firstEventByBucket() ? bucketOf(c.firstEventAt) <= start : c.firstEventAt <= start;
+        // "spend with zero conversions over a full window": spend observed since the window's first bucket
+        boolean fullWindow = c.firstSpendAt != null
+                && (choices.firstEventByBucket() ? bucketOf(c.firstSpendAt) <= start : c.firstSpendAt <= start);
         boolean noConv = spend.signum() > 0 && acquired == 0 && fullWindow;
-        if (spend.signum() > 0 && acquired == 0 && c.firstEventAt == start) count("boundary.fullWindow");
-        if (spend.signum() > 0 && acquired == 0 && bucketOf(c.firstEventAt) == start && c.firstEventAt > start) {
+        if (spend.signum() > 0 && acquired == 0 && c.firstSpendAt != null && c.firstSpendAt == start) count("boundary.fullWindow");
+        if (spend.signum() > 0 && acquired == 0 && c.firstSpendAt != null && bucketOf(c.firstSpendAt) == start && c.firstSpendAt > start) {
             count("choice.firstEventByBucket.relevant");
         }
         AlertState nc = alerts.computeIfAbsent("cac-streams/NO_CONVERSIONS/" + scope, AlertState::new);
@@ -755,6 +757,7 @@ public final class ReferenceModel {
         final List<Fact> facts = new ArrayList<>();
         final Map<String, Member> active = new HashMap<>();
         Long firstEventAt;
+        Long firstSpendAt;
         boolean changed;
 
         Channel(String name) {
@@ -763,6 +766,7 @@ public final class ReferenceModel {
 
         void apply(Fact f) {
             firstEventAt = firstEventAt == null ? f.t : Math.min(firstEventAt, f.t);
+            if (f.kind == FactKind.SPEND) firstSpendAt = firstSpendAt == null ? f.t : Math.min(firstSpendAt, f.t);
             changed = true;
             facts.add(f);
             switch (f.kind) {
