@@ -31,6 +31,8 @@ import java.util.List;
  * arrives before its conversion is held until the conversions seen pass its occurredAt plus the hold time.
  */
 final class CustomerProcessor implements Processor<String, CustomerEvent, String, Routed> {
+    /** A conversions partition silent this long (wall-clock) is idle, not lagging. */
+    static final long IDLE_MS = 5 * 60_000L;
     private final AppConfig config;
     private final TopologyObserver observer;
     private ProcessorContext<String, Routed> context;
@@ -38,7 +40,8 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
     private KeyValueStore<String, PendingChurns> pending;
     private Deduplicator dedup;
     private StreamClock clock;
-    private StreamClock conversionClock;
+    private ConversionWatermark conversions;
+    private Long lastWatermark;
 
     CustomerProcessor(AppConfig config, TopologyObserver observer) {
         this.config = config;
@@ -52,7 +55,12 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
         this.pending = context.getStateStore(StoreNames.PENDING_CHURNS);
         this.dedup = new Deduplicator(context.getStateStore(StoreNames.CUSTOMER_DEDUP), config.dedupRetention());
         this.clock = new StreamClock(context.getStateStore(StoreNames.CUSTOMER_CLOCK));
-        this.conversionClock = new StreamClock(context.getStateStore(StoreNames.CUSTOMER_CLOCK), "conversions");
+        this.conversions = new ConversionWatermark(context.getStateStore(StoreNames.CUSTOMER_CLOCK), IDLE_MS,
+                context.currentSystemTimeMs());
+        this.lastWatermark = conversions.now(context.currentSystemTimeMs());
+        // partitions going idle can move the watermark without any record arriving
+        context.schedule(java.time.Duration.ofMinutes(1), org.apache.kafka.streams.processor.PunctuationType.WALL_CLOCK_TIME,
+                this::maybeExpire);
     }
 
     @Override
@@ -60,8 +68,9 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
         CustomerEvent e = record.value();
         String topic = e.getOrigin().getTopic();
         clock.advance(e.getOccurredAt());
-        Long before = conversionClock.now();
-        if (e.getKind() == CustomerEventKind.CONVERSION) conversionClock.advance(e.getOccurredAt());
+        if (e.getKind() == CustomerEventKind.CONVERSION) {
+            conversions.advance(e.getOrigin().getPartition(), e.getOccurredAt(), context.currentSystemTimeMs());
+        }
         if (dedup.seen(e.getKind() + ":" + e.getEventId(), clock.now())) {
             observer.duplicate(topic);
         } else {
@@ -70,8 +79,7 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
                 case CHURN -> churn(e);
             }
         }
-        Long after = conversionClock.now();
-        if (after != null && (before == null || bucket(after) > bucket(before))) expirePending();
+        maybeExpire(context.currentSystemTimeMs());
     }
 
     private void convert(CustomerEvent e) {
@@ -135,12 +143,20 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
     }
 
     /**
-     * Dead-letters held churns whose hold time has passed, measured on the conversions' own stream time: a churn waits
-     * for a conversion, so it is given up only once conversions up to its time plus the hold have been seen. (Measured
-     * on all events, churns processed ahead of a lagging conversions partition would expire too early.)
+     * Dead-letters held churns whose hold time has passed, measured on the conversions watermark (see
+     * {@link ConversionWatermark}): a churn waits for a conversion, so it is given up only once every conversions
+     * partition that still delivers data has passed its time plus the hold.
      */
-    private void expirePending() {
-        long cutoff = conversionClock.now() - config.churnHold().toMillis();
+    /** Gives up on held churns when the conversions watermark enters a new bucket. */
+    private void maybeExpire(long wallClockNow) {
+        Long now = conversions.now(wallClockNow);
+        if (now == null || (lastWatermark != null && bucket(now) <= bucket(lastWatermark))) return;
+        lastWatermark = now;
+        expirePending(now);
+    }
+
+    private void expirePending(long watermark) {
+        long cutoff = watermark - config.churnHold().toMillis();
         List<KeyValue<String, PendingChurns>> changed = new ArrayList<>();
         try (KeyValueIterator<String, PendingChurns> it = pending.all()) {
             while (it.hasNext()) {
