@@ -182,6 +182,11 @@ public final class VerifyRun {
             return runId;
         }
 
+        /** The run's settings (its topics, application id), without the per-instance state directory. */
+        public Map<String, String> settings() {
+            return java.util.Collections.unmodifiableMap(settings);
+        }
+
         synchronized List<String> notRunning() {
             List<String> out = new ArrayList<>();
             for (ChildApp a : apps) {
