@@ -42,6 +42,43 @@ public final class OutputCheck {
     }
 
     /**
+     * The at-least-once check of a metrics record: the raw counts that re-processing can only increase ({@code spend,
+     * leads, newCustomers, churned, churnedNew}) must not be below the expected figures (loss). Figures that a
+     * double-counted event can move either way ({@code activeCustomers} = acquisitions - churns,
+     * {@code customersAtStart}) and every ratio are not asserted here.
+     */
+    public static List<String> lowerCounts(ExpectedFigures.Figures e, ChannelMetrics m) {
+        List<String> out = new ArrayList<>();
+        String where = m.getChannel() + "|" + m.getWindowDays() + "d@" + m.getAsOf();
+        atLeast(out, where, "leads", e.leads(), m.getLeads());
+        atLeast(out, where, "newCustomers", e.newCustomers(), m.getNewCustomers());
+        atLeast(out, where, "churned", e.churned(), m.getChurned());
+        atLeast(out, where, "churnedNew", e.churnedNew(), m.getChurnedNew());
+        double scale = Math.max(1.0, Math.abs(e.spend()));
+        if (m.getSpend() < e.spend() - TOLERANCE * scale) {
+            out.add(where + " spend: LOST: expected at least " + e.spend() + ", was " + m.getSpend());
+        }
+        return out;
+    }
+
+    /** The transitions with exact repeats (same alertId, status, severity, startsAt, endsAt) removed, first kept. */
+    public static List<ChannelAlert> distinctTransitions(List<ChannelAlert> alerts) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        List<ChannelAlert> out = new ArrayList<>();
+        for (ChannelAlert a : alerts) {
+            if (seen.add(a.getAlertId() + "|" + a.getStatus() + "|" + a.getSeverity() + "|" + a.getStartsAt() + "|"
+                    + a.getEndsAt())) {
+                out.add(a);
+            }
+        }
+        return out;
+    }
+
+    private static void atLeast(List<String> out, String where, String name, long expected, long actual) {
+        if (actual < expected) out.add(where + " " + name + ": LOST: expected at least " + expected + ", was " + actual);
+    }
+
+    /**
      * Checks the alert transitions as a subscriber sees them: per dedupKey they alternate FIRING (possibly changing
      * severity) and RESOLVED, a RESOLVED carries the alertId of its FIRING, a new FIRING a new id, and no transition
      * appears twice (which exactly-once forbids).
