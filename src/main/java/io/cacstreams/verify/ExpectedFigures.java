@@ -47,7 +47,8 @@ public final class ExpectedFigures {
     private final Map<DeadLetterReason, Long> deadLetters = new EnumMap<>(DeadLetterReason.class);
     private final Set<String> channels = new HashSet<>();
     private final List<Long> ghostChurns = new ArrayList<>();
-    private long customerClock = Long.MIN_VALUE;
+    private final Map<Integer, Long> conversionClocks = new HashMap<>();
+    private int conversionPartitions = 1;
     private long produced;
     private long duplicates;
 
@@ -64,7 +65,10 @@ public final class ExpectedFigures {
             return;
         }
         if (e.value() instanceof Conversion && e.fault() == Fault.NONE) {
-            customerClock = Math.max(customerClock, e.occurredAt());
+            int p = conversionPartitions == 1 ? 0 : org.apache.kafka.common.utils.Utils.toPositive(
+                    org.apache.kafka.common.utils.Utils.murmur2(e.key().getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                    % conversionPartitions;
+            conversionClocks.merge(p, e.occurredAt(), Math::max);
         }
         if (e.fault() == Fault.UNKNOWN_CUSTOMER) {
             ghostChurns.add(e.occurredAt());
@@ -100,6 +104,18 @@ public final class ExpectedFigures {
         }
     }
 
+    /**
+     * The number of partitions of the conversions topic (keyed records land where Kafka's default partitioner puts
+     * them): held churns are given up on the lowest of the per-partition conversion clocks.
+     */
+    public void conversionPartitions(int partitions) {
+        this.conversionPartitions = partitions;
+    }
+
+    private long conversionWatermark() {
+        return conversionClocks.values().stream().mapToLong(Long::longValue).min().orElse(Long.MIN_VALUE);
+    }
+
     public long produced() {
         return produced;
     }
@@ -109,14 +125,14 @@ public final class ExpectedFigures {
     }
 
     /**
-     * Dead letters that must be there, by reason. A churn of a never-seen customer is held until conversions dated
-     * past its time plus the hold time are seen, so only those older than the last conversion by more than the hold
-     * time (and a bucket) are certain; see {@link #heldChurns()} for the others.
+     * Dead letters that must be there, by reason. A churn of a never-seen customer is held until every conversions
+     * partition has delivered conversions dated past its time plus the hold time, so only those older than the lowest
+     * partition's last conversion by more than the hold time (and a bucket) are certain; see {@link #heldChurns()}.
      */
     public Map<DeadLetterReason, Long> deadLetters() {
         Map<DeadLetterReason, Long> out = new EnumMap<>(deadLetters);
         long certain = ghostChurns.stream()
-                .filter(t -> t + config.churnHold().toMillis() + bucket < customerClock).count();
+                .filter(t -> t + config.churnHold().toMillis() + bucket < conversionWatermark()).count();
         if (certain > 0) out.put(DeadLetterReason.UNKNOWN_CUSTOMER, certain);
         return out;
     }

@@ -281,6 +281,7 @@ public final class VerifyRun {
             a.createTopics(all).all().get();
 
             ExpectedFigures expected = new ExpectedFigures(config);
+            expected.conversionPartitions(options.partitions());
             SyntheticMarket market = new SyntheticMarket(options.seed(), Instant.parse("2026-03-02T00:00:00Z"),
                     topics, ChannelProfile.defaults().stream().map(c -> c.scaled(options.volume())).toList(),
                     new SyntheticMarket.Options(options.badShare(), options.duplicateShare()));
