@@ -51,6 +51,16 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "5m", description = "How long to wait for processing to finish (default ${DEFAULT-VALUE}).")
     String timeout;
 
+    @Option(names = "--soak", paramLabel = "DURATION", description = "Soak: produce the --days of events evenly over "
+            + "this long (e.g. 2m) while the child runs, sampling its resident set size (/proc/<pid>/status); fail if "
+            + "it keeps growing (median of the last third of the samples more than 10%% + 24 MiB above the middle "
+            + "third's). The child's heap is then fixed (-Xms = -Xmx, pre-touched) so that only real growth shows.")
+    String soak;
+
+    @Option(names = "--rss-sample-interval", defaultValue = "3s", paramLabel = "DURATION",
+            description = "How often --soak samples the child's RSS (default ${DEFAULT-VALUE}).")
+    String rssSampleInterval;
+
     @Option(names = "--jar", paramLabel = "JAR", description = "The cac-streams jar the child runs (default: this one).")
     Path jar;
 
@@ -76,11 +86,14 @@ final class VerifyCommand implements Callable<Integer> {
         settings.putIfAbsent("state.dir", dir.resolve("state").toString());
         settings.putIfAbsent("cac.ops.port", "0");
         settings.putIfAbsent("commit.interval.ms", "2000"); // transactions stay open long enough for kills to hit them
+        java.time.Duration soakFor = soak == null ? null : Durations.parse("--soak", soak);
         VerifyRun.Options o = new VerifyRun.Options(days, volume, seed, badShare, duplicateShare, kills,
                 Durations.parse("--timeout", timeout), jar != null ? jar : ChildApp.ownJar(),
-                List.of("-Xmx512m"), dir);
+                soakFor == null ? List.of("-Xmx512m") : List.of("-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch"), dir);
         PrintStream out = System.out;
-        VerifyRun.Summary s = new VerifyRun(AppConfig.from(settings), ClientProperties.of(cfg), o).run(out);
+        VerifyRun run = new VerifyRun(AppConfig.from(settings), ClientProperties.of(cfg), o);
+        if (soakFor != null) run.withSoak(soakFor, Durations.parse("--rss-sample-interval", rssSampleInterval));
+        VerifyRun.Summary s = run.run(out);
         s.print(out);
         return s.ok() ? Main.EXIT_OK : Main.EXIT_FAILED;
     }

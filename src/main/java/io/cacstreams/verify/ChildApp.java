@@ -74,6 +74,21 @@ public final class ChildApp implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** The pid of the current (or last) child process; -1 before the first start. */
+    public synchronized long pid() {
+        return process == null ? -1 : process.pid();
+    }
+
+    /** Waits up to {@code timeout} for the child to exit; its exit status, or null if it is still running. */
+    public Integer waitFor(Duration timeout) throws InterruptedException {
+        Process p;
+        synchronized (this) {
+            p = process;
+        }
+        if (p == null) return null;
+        return p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? p.exitValue() : null;
+    }
+
     public synchronized boolean isAlive() {
         return process != null && process.isAlive();
     }

@@ -2,6 +2,7 @@ package io.cacstreams.verify;
 
 import io.cacstreams.config.AppConfig;
 import io.cacstreams.events.ChannelMetrics;
+import io.cacstreams.events.DeadLetter;
 import io.cacstreams.events.DeadLetterReason;
 import io.cacstreams.generator.ChannelProfile;
 import io.cacstreams.generator.EventEncoder;
@@ -23,6 +24,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -204,9 +210,10 @@ public final class VerifyRun {
     public record Summary(long produced, long good, long duplicatesSent, Map<Fault, Long> faults,
                           Map<DeadLetterReason, Long> deadLetters, int metricsChecked, List<String> mismatches,
                           long alertTransitions, int restarts, String pending, int instances, int kills,
-                          List<String> excess, List<String> steps, List<Path> logs) {
+                          List<String> excess, List<String> steps, List<Path> logs, List<Long> rssSamplesKb,
+                          String rssVerdict) {
         public boolean ok() {
-            return mismatches.isEmpty() && pending == null;
+            return mismatches.isEmpty() && pending == null && rssVerdict == null;
         }
 
         public void print(PrintStream out) {
@@ -227,6 +234,11 @@ public final class VerifyRun {
                 out.printf(Locale.ROOT, "  %-34s %d%n", "figures above expected (allowed)", excess.size());
                 excess.stream().limit(20).forEach(m -> out.println("  EXCESS " + m));
             }
+            if (!rssSamplesKb.isEmpty()) {
+                out.printf(Locale.ROOT, "  %-34s %s%n", "child RSS samples (MiB)", rssSamplesKb.stream()
+                        .map(k -> Long.toString(k / 1024)).collect(Collectors.joining(" ")));
+                out.printf(Locale.ROOT, "  %-34s %s%n", "memory", rssVerdict == null ? "bounded" : rssVerdict);
+            }
             out.printf(Locale.ROOT, "  %-34s %d%n", "mismatches", mismatches.size() + (pending == null ? 0 : 1));
             if (pending != null) out.println("  NOT QUIET: " + pending);
             mismatches.stream().limit(50).forEach(m -> out.println("  MISMATCH " + m));
@@ -234,9 +246,58 @@ public final class VerifyRun {
         }
     }
 
+    /**
+     * What a fault test changes in a run. Events (not fx rates: those all go first) are produced in {@link #phases()}
+     * parts of equal simulated length: the first before the application starts, each later one while it runs, after
+     * {@link #beforePhase}.
+     */
+    public interface Hooks {
+        /** Producer settings on top of the defaults (idempotent, acks=all). */
+        default Map<String, Object> producerOverrides() {
+            return Map.of();
+        }
+
+        /** The bytes to send for {@code e} in {@code phase}; {@code encoded} is the generator's encoding. */
+        default byte[] encode(GeneratedEvent e, byte[] encoded, int phase) {
+            return encoded;
+        }
+
+        default int phases() {
+            return 1;
+        }
+
+        /** Called before phase {@code phase} (1 ..) is produced, with the application running. */
+        default void beforePhase(int phase, Stage stage) throws Exception {
+        }
+
+        /** Called once everything is produced, before the kills and the wait for quiescence. */
+        default void afterProduced(Stage stage) throws Exception {
+        }
+    }
+
+    /** The running application and the means to look at it, for {@link Hooks}. */
+    public record Stage(ChildApp app, Admin admin, AppConfig config, PrintStream log) {
+        /** Waits until the application has consumed every input record produced so far; null when it has. */
+        public String awaitConsumed(Duration timeout) throws InterruptedException {
+            return Quiescence.await(admin, config.applicationId(), config.topics().inputs(), List.of(),
+                    Duration.ZERO, timeout);
+        }
+    }
+
+    private static final Hooks NO_HOOKS = new Hooks() {
+    };
+
+    /** A record went to the coordinates (topic, partition, offset) named by {@link #at}. */
+    private static String at(String topic, int partition, long offset) {
+        return topic + "-" + partition + "@" + offset;
+    }
+
     private final AppConfig base;
     private final Map<String, Object> clientProperties;
     private final Options options;
+    private Hooks hooks = NO_HOOKS;
+    private Duration soak;
+    private Duration rssSampleInterval = Duration.ofSeconds(3);
 
     /**
      * @param base             the cluster and registry to use ({@code bootstrap.servers}, {@code cac.registry.url},
@@ -247,6 +308,22 @@ public final class VerifyRun {
         this.base = base;
         this.clientProperties = clientProperties;
         this.options = options;
+    }
+
+    public VerifyRun withHooks(Hooks hooks) {
+        this.hooks = hooks;
+        return this;
+    }
+
+    /**
+     * Soak mode: the events of {@link Options#days()} simulated days are produced evenly over {@code duration} while
+     * the application runs (instead of all before it starts), and the child's resident set size is sampled every
+     * {@code sampleInterval} meanwhile; the run fails if it keeps growing (see {@link #rssVerdict}).
+     */
+    public VerifyRun withSoak(Duration duration, Duration sampleInterval) {
+        this.soak = duration;
+        this.rssSampleInterval = sampleInterval;
+        return this;
     }
 
     /** The settings of this run's application: its own topics and application id. */
@@ -265,6 +342,32 @@ public final class VerifyRun {
         return s;
     }
 
+    /** What one run produced, shared with the send callbacks. */
+    private static final class Production {
+        final ExpectedFigures expected;
+        final EventEncoder encoder;
+        final KafkaProducer<String, byte[]> producer;
+        final Map<Fault, Long> faults = new EnumMap<>(Fault.class);
+        /** Where every record that must be dead-lettered landed, from the send callbacks. */
+        final Map<String, GeneratedEvent> badAt = new ConcurrentHashMap<>();
+        final AtomicReference<Exception> sendFailure = new AtomicReference<>();
+
+        Production(ExpectedFigures expected, EventEncoder encoder, KafkaProducer<String, byte[]> producer) {
+            this.expected = expected;
+            this.encoder = encoder;
+            this.producer = producer;
+        }
+
+        void send(GeneratedEvent e, byte[] bytes) {
+            producer.send(new ProducerRecord<>(e.topic(), null, null, e.key(), bytes), (meta, ex) -> {
+                if (ex != null) sendFailure.compareAndSet(null, ex);
+                else if (e.fault().expectedReason() != null) badAt.put(at(meta.topic(), meta.partition(), meta.offset()), e);
+            });
+            expected.accept(e);
+            faults.merge(e.fault(), 1L, Long::sum);
+        }
+    }
+
     public Summary run(PrintStream log) throws Exception {
         String runId = Long.toString(System.currentTimeMillis(), 36);
         Map<String, String> settings = runSettings(base, runId);
@@ -280,13 +383,17 @@ public final class VerifyRun {
             for (String t : topics.outputs()) all.add(new NewTopic(t, java.util.Optional.of(options.partitions()), java.util.Optional.empty()));
             a.createTopics(all).all().get();
 
+            Instant start = Instant.parse("2026-03-02T00:00:00Z");
+            if (start.plus(Duration.ofDays(options.days() + 1)).isAfter(Instant.now())) {
+                throw new IllegalArgumentException("--days " + options.days() + " would simulate events in the future"
+                        + " (the market starts on " + start + ")");
+            }
             ExpectedFigures expected = new ExpectedFigures(config);
             expected.conversionPartitions(options.partitions());
-            SyntheticMarket market = new SyntheticMarket(options.seed(), Instant.parse("2026-03-02T00:00:00Z"),
+            SyntheticMarket market = new SyntheticMarket(options.seed(), start,
                     topics, ChannelProfile.defaults().stream().map(c -> c.scaled(options.volume())).toList(),
                     new SyntheticMarket.Options(options.badShare(), options.duplicateShare()));
             EventEncoder encoder = new EventEncoder(registry, options.seed());
-            Map<Fault, Long> faults = new EnumMap<>(Fault.class);
             List<List<GeneratedEvent>> batches = new ArrayList<>();
             batches.add(market.history());
             for (int h = 0; h < options.days() * 24; h++) batches.add(market.nextHour());
@@ -298,26 +405,45 @@ public final class VerifyRun {
             p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
             p.put(ProducerConfig.ACKS_CONFIG, "all");
             p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-            // Everything is produced first, fx rates before the rest, so the rates are in the global store before any
-            // event is priced (rates are read by a global store that is loaded asynchronously while running).
+            p.putAll(hooks.producerOverrides());
+            int phases = soak != null ? 1 : Math.max(1, hooks.phases());
+            List<Long> rss = java.util.Collections.synchronizedList(new ArrayList<>());
             try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
-                    new ByteArraySerializer())) {
-                for (boolean rates : new boolean[]{true, false}) {
-                    for (List<GeneratedEvent> batch : batches) {
-                        for (GeneratedEvent e : batch) {
-                            if (e.topic().equals(topics.fxRates()) != rates) continue;
-                            producer.send(new ProducerRecord<>(e.topic(), null, null, e.key(), encoder.encode(e)));
-                            expected.accept(e);
-                            faults.merge(e.fault(), 1L, Long::sum);
-                        }
+                    new ByteArraySerializer());
+                 Instances apps = new Instances(options, settings, runId, log, random)) {
+                Production prod = new Production(expected, encoder, producer);
+                // fx rates first, every one of them, so that the rates are in the global store before any event is
+                // priced (rates are read by a global store that is loaded asynchronously while running)
+                for (List<GeneratedEvent> batch : batches) {
+                    for (GeneratedEvent e : batch) {
+                        if (e.topic().equals(topics.fxRates())) prod.send(e, encoder.encode(e));
                     }
                 }
+                int perPhase = (batches.size() + phases - 1) / phases;
+                if (soak == null) produce(prod, batches.subList(0, Math.min(perPhase, batches.size())), topics.fxRates(), 0);
                 producer.flush();
-            }
-            try (Instances apps = new Instances(options, settings, runId, log, random)) {
-                log.printf(Locale.ROOT, "verify %s: %d events produced, %d partitions per topic%n", runId, total,
-                        options.partitions());
-                apps.startNew();
+                ChildApp app = apps.startNew();
+                Stage stage = new Stage(app, a, config, log);
+                log.printf(Locale.ROOT, "verify %s: %d events generated, %d phase(s)%s, %d partitions per topic, app log %s%n",
+                        runId, total, phases, soak == null ? "" : ", soak " + soak, options.partitions(), app.log());
+                if (soak != null) {
+                    Thread sampler = new Thread(() -> sampleRss(app, rss, log), "rss-sampler");
+                    sampler.setDaemon(true);
+                    sampler.start();
+                    try {
+                        soak(prod, batches, topics.fxRates(), total, log);
+                    } finally {
+                        sampler.interrupt();
+                        sampler.join(10_000);
+                    }
+                }
+                for (int phase = 1; phase < phases; phase++) {
+                    hooks.beforePhase(phase, stage);
+                    int from = Math.min(batches.size(), phase * perPhase);
+                    produce(prod, batches.subList(from, Math.min(batches.size(), from + perPhase)), topics.fxRates(), phase);
+                    producer.flush();
+                }
+                hooks.afterProduced(stage);
                 options.chaos().run(apps);
                 String pending = Quiescence.await(a, config.applicationId(), topics.inputs(), topics.outputs(),
                         Duration.ofSeconds(6), options.timeout());
@@ -346,6 +472,7 @@ public final class VerifyRun {
                 if (options.check() == Check.EXACT) {
                     mismatches.addAll(OutputCheck.alerts(out.alerts));
                     mismatches.addAll(expected.checkDeadLetters(out.deadLettersByReason()));
+                    mismatches.addAll(checkDeadLetterCoordinates(prod.badAt, out.deadLetters));
                 } else {
                     List<io.cacstreams.events.ChannelAlert> distinct = OutputCheck.distinctTransitions(out.alerts);
                     if (distinct.size() < out.alerts.size()) {
@@ -356,11 +483,14 @@ public final class VerifyRun {
                         (d.contains("was") && isAbove(d) ? excess : mismatches).add(d);
                     }
                 }
+                if (prod.sendFailure.get() != null) mismatches.add("a send failed: " + prod.sendFailure.get());
                 mismatches.addAll(apps.notRunning());
-                return new Summary(expected.produced(), faults.getOrDefault(Fault.NONE, 0L),
-                        faults.getOrDefault(Fault.DUPLICATE, 0L), faults, out.deadLettersByReason(), checked,
+                List<Long> samples = List.copyOf(rss);
+                return new Summary(expected.produced(), prod.faults.getOrDefault(Fault.NONE, 0L),
+                        prod.faults.getOrDefault(Fault.DUPLICATE, 0L), prod.faults, out.deadLettersByReason(), checked,
                         mismatches, out.alerts.size(), apps.restarts, pending, apps.all().size(), apps.kills,
-                        excess, List.copyOf(apps.events), apps.all().stream().map(ChildApp::log).toList());
+                        excess, List.copyOf(apps.events), apps.all().stream().map(ChildApp::log).toList(), samples,
+                        soak == null ? null : rssVerdict(samples));
             }
         }
     }
@@ -371,5 +501,116 @@ public final class VerifyRun {
         if (!m.find()) return false;
         long hi = Long.parseLong(m.group(2) != null ? m.group(2) : m.group(1));
         return Long.parseLong(m.group(3)) > hi;
+    }
+
+    private void produce(Production prod, List<List<GeneratedEvent>> batches, String fxTopic, int phase) {
+        for (List<GeneratedEvent> batch : batches) {
+            for (GeneratedEvent e : batch) {
+                if (!e.topic().equals(fxTopic)) prod.send(e, hooks.encode(e, prod.encoder.encode(e), phase));
+            }
+        }
+    }
+
+    /** Produces every event evenly over the soak duration (bounded: it never takes much longer than that). */
+    private void soak(Production prod, List<List<GeneratedEvent>> batches, String fxTopic, long total, PrintStream log)
+            throws InterruptedException {
+        long began = System.nanoTime();
+        long duration = soak.toNanos();
+        long n = 0;
+        for (List<GeneratedEvent> batch : batches) {
+            for (GeneratedEvent e : batch) {
+                if (e.topic().equals(fxTopic)) continue;
+                prod.send(e, hooks.encode(e, prod.encoder.encode(e), 0));
+                n++;
+                long due = began + (long) ((double) n / total * duration);
+                long wait = due - System.nanoTime();
+                if (wait > 1_000_000) Thread.sleep(wait / 1_000_000);
+            }
+        }
+        prod.producer.flush();
+        log.printf(Locale.ROOT, "  soak: %d events produced in %d s%n", n, (System.nanoTime() - began) / 1_000_000_000L);
+    }
+
+    private void sampleRss(ChildApp app, List<Long> samples, PrintStream log) {
+        try {
+            while (!Thread.currentThread().isInterrupted()) {
+                Thread.sleep(rssSampleInterval.toMillis());
+                long kb = rssKb(app.pid());
+                if (kb > 0) {
+                    samples.add(kb);
+                    log.printf(Locale.ROOT, "  rss %d MiB%n", kb / 1024);
+                }
+            }
+        } catch (InterruptedException e) {
+            // soak over
+        }
+    }
+
+    /** VmRSS of process {@code pid} in KiB, from /proc (Linux); -1 if unknown. */
+    public static long rssKb(long pid) {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /** Allowed growth of the median RSS from the middle third of the samples to the last third. */
+    static final double RSS_GROWTH_FACTOR = 1.10;
+    static final long RSS_GROWTH_SLACK_KB = 24 * 1024;
+
+    /**
+     * Null if the resident set size levels off: the median of the last third of the samples is at most 10% plus
+     * 24 MiB above the median of the middle third (the first third is start-up and warm-up). Else why not.
+     */
+    public static String rssVerdict(List<Long> samplesKb) {
+        if (samplesKb.size() < 6) return "too few RSS samples (" + samplesKb.size() + ") to judge memory growth";
+        int third = samplesKb.size() / 3;
+        long middle = median(samplesKb.subList(third, 2 * third));
+        long last = median(samplesKb.subList(samplesKb.size() - third, samplesKb.size()));
+        long limit = (long) (middle * RSS_GROWTH_FACTOR) + RSS_GROWTH_SLACK_KB;
+        if (last <= limit) return null;
+        return String.format(Locale.ROOT, "RSS keeps growing: median of the last third %d MiB > %d MiB (middle third"
+                + " %d MiB + 10%% + 24 MiB)", last / 1024, limit / 1024, middle / 1024);
+    }
+
+    private static long median(List<Long> xs) {
+        List<Long> s = new ArrayList<>(xs);
+        s.sort(null);
+        return s.get(s.size() / 2);
+    }
+
+    /**
+     * Every dead letter must name the coordinates of a record produced as bad, with the reason its fault calls for,
+     * and once; every bad record must be there, except churns of never-seen customers still held at the end (their
+     * number is checked by {@link ExpectedFigures#checkDeadLetters}).
+     */
+    static List<String> checkDeadLetterCoordinates(Map<String, GeneratedEvent> badAt, List<DeadLetter> deadLetters) {
+        List<String> out = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (DeadLetter d : deadLetters) {
+            String where = at(d.getSourceTopic(), d.getSourcePartition(), d.getSourceOffset());
+            if (!seen.add(where)) {
+                out.add("dead letter " + where + " (" + d.getReason() + ") appears twice");
+                continue;
+            }
+            GeneratedEvent e = badAt.get(where);
+            if (e == null) {
+                out.add("dead letter " + where + " (" + d.getReason() + ": " + d.getDetail()
+                        + ") is not a record produced as bad");
+            } else if (e.fault().expectedReason() != d.getReason()) {
+                out.add("dead letter " + where + ": reason " + d.getReason() + ", expected "
+                        + e.fault().expectedReason() + " for " + e.fault());
+            }
+        }
+        badAt.forEach((where, e) -> {
+            if (!seen.contains(where) && e.fault() != Fault.UNKNOWN_CUSTOMER) {
+                out.add("bad record " + where + " (" + e.fault() + ") has no dead letter");
+            }
+        });
+        return out;
     }
 }
