@@ -59,7 +59,7 @@ public final class OutputFailureHandler implements ProductionExceptionHandler {
     @Override
     public Response handleError(ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record,
                                 Exception exception) {
-        if (exception instanceof RetriableException) return Response.fail();
+        if (!refusesThisRecordForGood(exception)) return Response.fail();
         LOG.error("A record for {} was refused by the broker and is skipped ({}); input {}-{}@{}", record.topic(),
                 exception.toString(), context.topic(), context.partition(), context.offset());
         return Response.resume();
@@ -97,6 +97,17 @@ public final class OutputFailureHandler implements ProductionExceptionHandler {
             LOG.error("The OUTPUT_FAILED dead letter could not be built either: {}", e.toString());
             return Response.resume();
         }
+    }
+
+    /**
+     * Only errors about this one record, which no retry can cure, may skip it; anything else (a broker restart, a
+     * fenced producer, a timeout) fails the task so that exactly-once aborts and re-processes instead of losing data.
+     */
+    static boolean refusesThisRecordForGood(Exception e) {
+        return e instanceof org.apache.kafka.common.errors.RecordTooLargeException
+                || e instanceof org.apache.kafka.common.errors.RecordBatchTooLargeException
+                || e instanceof org.apache.kafka.common.errors.InvalidTimestampException
+                || e instanceof org.apache.kafka.common.InvalidRecordException;
     }
 
     private static boolean causedByOutage(Throwable t) {

@@ -42,6 +42,7 @@ public final class SyntheticMarket {
     private final Options options;
     private final long start;
     private final Map<String, List<String>> active = new HashMap<>();
+    private final Map<String, Long> acquiredAt = new HashMap<>();
     private final Map<String, Double> fx = new HashMap<>();
     private final List<GeneratedEvent> recent = new ArrayList<>();
     private long hour;
@@ -110,7 +111,10 @@ public final class SyntheticMarket {
             int churns = Math.min(base.size(), poisson(base.size() * hazard));
             for (int i = 0; i < churns; i++) {
                 String customer = base.remove(random.nextInt(base.size()));
-                out.add(churn(customer, t0 + random.nextLong(HOUR), Fault.NONE));
+                long churnAt = t0 + random.nextLong(HOUR);
+                long acquired = acquiredAt.remove(customer);
+                if (churnAt < acquired) churnAt = acquired + (t0 + HOUR - acquired) / 2; // never before the conversion
+                out.add(churn(customer, churnAt, Fault.NONE));
             }
         }
         out.sort(java.util.Comparator.comparingLong(GeneratedEvent::occurredAt));
@@ -185,6 +189,7 @@ public final class SyntheticMarket {
     private GeneratedEvent conversion(ChannelProfile c, long at, Fault fault) {
         String customer = id("cust");
         active.get(c.name()).add(customer);
+        acquiredAt.put(customer, at);
         double revenue = c.monthlyRevenue() * Math.exp(random.nextGaussian() * 0.3 - 0.045);
         Conversion v = Conversion.newBuilder().setEventId(id("c")).setCustomerId(customer).setChannel(c.name())
                 .setMonthlyRevenue(money(revenue)).setCurrency(c.currency()).setGrossMargin(c.grossMargin())

@@ -47,6 +47,11 @@ public final class ExpectedFigures {
     private final Map<DeadLetterReason, Long> deadLetters = new EnumMap<>(DeadLetterReason.class);
     private final Set<String> channels = new HashSet<>();
     private final List<Long> ghostChurns = new ArrayList<>();
+    /**
+     * Each customer task keeps its own watermark over the conversions routed to it, which can trail the per-partition
+     * clocks seen here by up to the gap between a partition's last conversions; a day of margin covers it.
+     */
+    private static final long CERTAINTY_MARGIN_MS = 86_400_000L;
     private final Map<Integer, Long> conversionClocks = new HashMap<>();
     private int conversionPartitions = 1;
     private long produced;
@@ -132,7 +137,7 @@ public final class ExpectedFigures {
     public Map<DeadLetterReason, Long> deadLetters() {
         Map<DeadLetterReason, Long> out = new EnumMap<>(deadLetters);
         long certain = ghostChurns.stream()
-                .filter(t -> t + config.churnHold().toMillis() + bucket < conversionWatermark()).count();
+                .filter(t -> t + config.churnHold().toMillis() + CERTAINTY_MARGIN_MS < conversionWatermark()).count();
         if (certain > 0) out.put(DeadLetterReason.UNKNOWN_CUSTOMER, certain);
         return out;
     }

@@ -81,6 +81,9 @@ class OutputFailureHandlerTest {
                 .isEqualTo(ProductionExceptionHandler.Result.FAIL);
         assertThat(handler().handleError(CONTEXT, record, new TimeoutException("slow")).result())
                 .isEqualTo(ProductionExceptionHandler.Result.FAIL);
+        // not about this record: never skipped, or exactly-once would commit past a lost record
+        assertThat(handler().handleError(CONTEXT, record, new org.apache.kafka.common.KafkaException("broker gone"))
+                .result()).isEqualTo(ProductionExceptionHandler.Result.FAIL);
         assertThat(handler().handleSerializationError(CONTEXT, record, new SerializationException("bad schema"),
                 ProductionExceptionHandler.SerializationExceptionOrigin.VALUE).result())
                 .isEqualTo(ProductionExceptionHandler.Result.RESUME);

@@ -160,6 +160,7 @@ class BadInputAndOutageIT {
         assertNoSecrets(childLog(dir));
     }
 
+    @Tag("open-weakness") // processing stalls during the outage instead of continuing on cached schemas: open (issue 4)
     @Test
     void registryOutageCachedSchemasKeepGoingAndANewSchemaWaitsUntilItIsBack() throws Exception {
         Path dir = workDir("registry-outage");
@@ -256,6 +257,7 @@ class BadInputAndOutageIT {
         assertThat(log).doesNotContain(WRONG_SECRET);
     }
 
+    @Tag("open-weakness") // RSS levels off, but a few churns are neither counted nor dead-lettered under continuous load: open (issue 4)
     @Test
     void soakMemoryLevelsOff() throws Exception {
         Path dir = workDir("soak");

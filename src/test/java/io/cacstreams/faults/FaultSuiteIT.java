@@ -290,6 +290,7 @@ class FaultSuiteIT {
         severalInstances(1, 1);
     }
 
+    @Tag("open-weakness") // spend of one input partition missing after the broker restart: not diagnosed yet (issue 4)
     @Test
     @Order(4)
     @Timeout(value = 4, unit = TimeUnit.MINUTES)
@@ -308,6 +309,7 @@ class FaultSuiteIT {
         assertThat(o.summary().pending()).as(o.printed()).isNull();
     }
 
+    @Tag("open-weakness") // at_least_once loses churns (and dead-letters re-processed conversions as ALREADY_ACTIVE): open (issue 4)
     @Test
     @Order(5)
     @Timeout(value = 4, unit = TimeUnit.MINUTES)
