@@ -22,6 +22,7 @@ import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -63,9 +64,12 @@ class PythonWireCompatIT {
     private static EmbeddedKafka kafka;
     private static ApicurioProcess apicurio;
 
+    private static String pythonProblem;
+
     @BeforeAll
     static void start() throws Exception {
-        requirePythonClient();
+        pythonProblem = probePython();
+        if (pythonProblem != null) return; // reported by requirePythonClient, as a failure or a skip
         kafka = EmbeddedKafka.start();
         apicurio = Infra.startApicurio("python-wire-compat");
     }
@@ -76,23 +80,25 @@ class PythonWireCompatIT {
         if (kafka != null) kafka.close();
     }
 
-    /** Fails with what to install, or skips if CAC_SKIP_PYTHON=1; prints the versions found. */
-    private static void requirePythonClient() throws Exception {
-        String problem;
-        if (!Files.isExecutable(Path.of(PYTHON))) {
-            problem = PYTHON + " does not exist";
-        } else {
-            Py probe = python(Duration.ofSeconds(30), List.of("-c", "import confluent_kafka, confluent_kafka.avro, "
-                    + "avro, requests; print('confluent-kafka', confluent_kafka.version()[0], 'librdkafka', "
-                    + "confluent_kafka.libversion()[0], 'avro', avro.__version__, 'requests', requests.__version__)"));
-            problem = probe.exit() == 0 ? null : PYTHON + " cannot import the client modules: " + lastLine(probe.err());
-            if (problem == null) System.out.println("python client: " + probe.out().strip());
-        }
-        if (problem == null) return;
+    /** Fails with what to install, or skips if CAC_SKIP_PYTHON=1. */
+    @BeforeEach
+    void requirePythonClient() {
+        if (pythonProblem == null) return;
         Assumptions.assumeFalse("1".equals(System.getenv("CAC_SKIP_PYTHON")),
-                "CAC_SKIP_PYTHON=1, skipped: " + problem);
-        fail(problem + ". Install Debian's python3-confluent-kafka python3-avro python3-requests (.ci/run does), "
-                + "or set CAC_SKIP_PYTHON=1 to skip this test.");
+                "CAC_SKIP_PYTHON=1, skipped: " + pythonProblem);
+        fail(pythonProblem + ". Install Debian's python3-confluent-kafka python3-avro python3-requests (.ci/run "
+                + "does), or set CAC_SKIP_PYTHON=1 to skip this test.");
+    }
+
+    /** Null if /usr/bin/python3 has the client modules (their versions are printed), else what is wrong. */
+    private static String probePython() throws Exception {
+        if (!Files.isExecutable(Path.of(PYTHON))) return PYTHON + " does not exist";
+        Py probe = python(Duration.ofSeconds(30), List.of("-c", "import confluent_kafka, confluent_kafka.avro, "
+                + "avro, requests; print('confluent-kafka', confluent_kafka.version()[0], 'librdkafka', "
+                + "confluent_kafka.libversion()[0], 'avro', avro.__version__, 'requests', requests.__version__)"));
+        if (probe.exit() != 0) return PYTHON + " cannot import the client modules: " + lastLine(probe.err());
+        System.out.println("python client: " + probe.out().strip());
+        return null;
     }
 
     @Test
