@@ -309,7 +309,7 @@ class TopologyOnBrokerIT {
             long produced = System.nanoTime();
 
             List<String> mismatches = new ArrayList<>();
-            app.await(Duration.ofSeconds(45), () -> "every final figure as recomputed; differences: " + mismatches,
+            app.await(Duration.ofSeconds(150), () -> "every final figure as recomputed; differences: " + mismatches,
                     () -> {
                         mismatches.clear();
                         if (!app.inputsConsumed()) {
