@@ -298,9 +298,6 @@ final class StreamsUnderTest implements AutoCloseable {
         return config.topics();
     }
 
-    String bootstrapServers() {
-        return bootstrap;
-    }
 
     /** Commit and transaction timings of the application, for the test output. */
     String commitStats() {
