@@ -18,6 +18,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -65,7 +66,13 @@ final class StreamsUnderTest implements AutoCloseable {
     private final Path stateDir;
     private final KafkaProducer<byte[], byte[]> producer;
     private final Map<Class<?>, AvroCodec<?>> codecs = new ConcurrentHashMap<>();
-    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    /** The first exception that killed a Kafka Streams thread (the client is then shut down). */
+    private final AtomicReference<Throwable> streamsFailure = new AtomicReference<>();
+    /** The first failed asynchronous send. */
+    private final AtomicReference<Throwable> sendFailure = new AtomicReference<>();
+    private final Admin admin;
+    private long lastConsumedCheck;
+    private boolean lastConsumed;
 
     private StreamsUnderTest(String name, String bootstrap, AppConfig config, int inputPartitions) {
         this.name = name;
@@ -82,6 +89,7 @@ final class StreamsUnderTest implements AutoCloseable {
         this.producer = new KafkaProducer<>(producerProperties(bootstrap), new ByteArraySerializer(),
                 new ByteArraySerializer());
         this.out = new Outputs(bootstrap, topics);
+        this.admin = admin(bootstrap);
         this.streams = new KafkaStreams(CacTopology.build(config, registry), streamsProperties(config, stateDir));
     }
 
@@ -136,16 +144,27 @@ final class StreamsUnderTest implements AutoCloseable {
         return p;
     }
 
+    /**
+     * Input and output topics that keep their records forever: the tests' events are dated in 2026-01 (and the
+     * market's customer base months before), so with the broker's default retention (7 days, judged by record
+     * timestamp) its first retention check, 30 s after start, deletes every closed segment, under the application's
+     * feet (seen as OffsetOutOfRangeException in the global fx thread, and as inputs that vanish).
+     */
     static void createTopics(String bootstrap, TopicNames names, int inputPartitions) {
         List<NewTopic> topics = new ArrayList<>();
-        for (String input : names.inputs()) topics.add(new NewTopic(input, Optional.of(inputPartitions), Optional.empty()));
-        topics.add(new NewTopic(names.fxRates(), Optional.of(1), Optional.empty()));
-        for (String output : names.outputs()) topics.add(new NewTopic(output, Optional.of(3), Optional.empty()));
+        for (String input : names.inputs()) topics.add(topic(input, inputPartitions));
+        topics.add(topic(names.fxRates(), 1));
+        for (String output : names.outputs()) topics.add(topic(output, 3));
         try (Admin admin = admin(bootstrap)) {
             admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("cannot create topics " + topics + ": " + e, e);
         }
+    }
+
+    private static NewTopic topic(String name, int partitions) {
+        return new NewTopic(name, Optional.of(partitions), Optional.empty())
+                .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1"));
     }
 
     static Admin admin(String bootstrap) {
@@ -157,7 +176,7 @@ final class StreamsUnderTest implements AutoCloseable {
         AtomicReference<KafkaStreams.State> state = new AtomicReference<>(KafkaStreams.State.CREATED);
         streams.setStateListener((now, before) -> state.set(now));
         streams.setUncaughtExceptionHandler(e -> {
-            failure.compareAndSet(null, e);
+            streamsFailure.compareAndSet(null, e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
         long t0 = System.nanoTime();
@@ -200,14 +219,20 @@ final class StreamsUnderTest implements AutoCloseable {
     /** Sends without waiting; {@link #flush()} waits for all of them. */
     void sendAsync(String topic, byte[] key, long timestamp, byte[] value) {
         producer.send(new ProducerRecord<>(topic, null, timestamp, key, value), (meta, e) -> {
-            if (e != null) failure.compareAndSet(null, e);
+            if (e != null) sendFailure.compareAndSet(null, e);
         });
     }
 
     void flush() {
         producer.flush();
-        Throwable f = failure.get();
-        if (f != null) throw new AssertionError("a send failed: " + f, f);
+        Throwable f = sendFailure.get();
+        if (f != null) throw new AssertionError("[" + name + "] a send failed: " + f, f);
+        failIfStreamsDied();
+    }
+
+    private void failIfStreamsDied() {
+        Throwable f = streamsFailure.get();
+        if (f != null) throw new AssertionError("[" + name + "] Kafka Streams failed: " + f, f);
     }
 
     /**
@@ -221,8 +246,7 @@ final class StreamsUnderTest implements AutoCloseable {
     void await(Duration timeout, Supplier<String> what, BooleanSupplier condition) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            Throwable f = failure.get();
-            if (f != null) throw new AssertionError("[" + name + "] Kafka Streams failed: " + f, f);
+            failIfStreamsDied();
             if (condition.getAsBoolean()) return;
             if (System.nanoTime() - deadline > 0) {
                 throw new AssertionError("[" + name + "] not within " + timeout.toSeconds() + " s: " + what.get()
@@ -238,16 +262,22 @@ final class StreamsUnderTest implements AutoCloseable {
      * record + 1). Under exactly-once, what the decode stage made of them is then committed too.
      */
     boolean inputsConsumed() {
-        try (Admin admin = admin(bootstrap)) {
+        long now = System.nanoTime();
+        if (!lastConsumed && now - lastConsumedCheck < 500_000_000L) return false; // ask the broker twice a second
+        lastConsumedCheck = now;
+        lastConsumed = committedAll();
+        return lastConsumed;
+    }
+
+    private boolean committedAll() {
+        try {
             Map<TopicPartition, OffsetAndMetadata> committed = admin
                     .listConsumerGroupOffsets(config.applicationId()).partitionsToOffsetAndMetadata()
                     .get(10, TimeUnit.SECONDS);
             Map<TopicPartition, OffsetSpec> ask = new HashMap<>();
-            for (String topic : config.topics().inputs()) {
-                int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS)
-                        .get(topic).partitions().size();
-                for (int p = 0; p < partitions; p++) ask.put(new TopicPartition(topic, p), OffsetSpec.latest());
-            }
+            var described = admin.describeTopics(config.topics().inputs()).allTopicNames().get(10, TimeUnit.SECONDS);
+            described.forEach((topic, d) -> d.partitions()
+                    .forEach(p -> ask.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest())));
             Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(ask).all()
                     .get(10, TimeUnit.SECONDS);
             for (var e : ends.entrySet()) {
@@ -268,17 +298,33 @@ final class StreamsUnderTest implements AutoCloseable {
         return config.topics();
     }
 
-    String bootstrapServers() {
-        return bootstrap;
+
+    /** Commit and transaction timings of the application, for the test output. */
+    String commitStats() {
+        Map<String, String> out = new java.util.TreeMap<>();
+        streams.metrics().forEach((name, metric) -> {
+            String n = name.name();
+            boolean thread = name.group().equals("stream-thread-metrics")
+                    && (n.equals("commit-latency-avg") || n.equals("commit-latency-max") || n.equals("commit-total")
+                    || n.equals("process-total"));
+            boolean producer = name.group().equals("producer-metrics") && n.startsWith("txn-")
+                    && n.endsWith("-time-ns-total");
+            if (thread) out.put(n, String.format("%.0f", ((Number) metric.metricValue()).doubleValue()));
+            if (producer) out.put(n.replace("-time-ns-total", "") + "-ms",
+                    String.format("%.0f", ((Number) metric.metricValue()).doubleValue() / 1e6));
+        });
+        return out.toString();
     }
 
     @Override
     public void close() {
         long t0 = System.nanoTime();
+        System.out.printf("[%s] %s%n", name, commitStats());
         try {
             streams.close(Duration.ofSeconds(30));
             streams.cleanUp();
         } finally {
+            admin.close(Duration.ofSeconds(5));
             producer.close(Duration.ofSeconds(5));
             out.close();
             registry.close();
