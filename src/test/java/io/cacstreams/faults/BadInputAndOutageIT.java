@@ -89,6 +89,7 @@ class BadInputAndOutageIT {
 
     // ---------------------------------------------------------------------------------------------------------------
 
+    @Tag("open-weakness") // intermittent: one churn missing from ALL (not dead-lettered) in some runs: open (issue 4)
     @Test
     void floodOfBadRecordsGoesToTheDeadLetterTopicAndEveryGoodOneIsCounted() throws Exception {
         Path dir = workDir("bad-flood");
@@ -129,6 +130,7 @@ class BadInputAndOutageIT {
         assertNoSecrets(childLog(dir));
     }
 
+    @Tag("open-weakness") // intermittent: a NO_CONVERSIONS RESOLVED without its FIRING in some runs (v1 and v2 both read): open (issue 4)
     @Test
     void producersMovingToANewerCompatibleSchemaMidStreamAreBothCounted() throws Exception {
         Path dir = workDir("schema-v2");
