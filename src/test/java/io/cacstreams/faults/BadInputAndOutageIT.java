@@ -111,6 +111,7 @@ class BadInputAndOutageIT {
         assertNoSecrets(log);
     }
 
+    @Tag("open-weakness") // intermittent: churns missing (paid_social active +2) in some runs; duplicates themselves counted once: open (issue 4)
     @Test
     void producerWithoutIdempotenceResendingEventsIsCountedOnce() throws Exception {
         Path dir = workDir("no-idempotence");
