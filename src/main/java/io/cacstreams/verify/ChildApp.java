@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
 public final class ChildApp implements AutoCloseable {
     private final List<String> command;
     private final Path log;
-    private Process process;
+    private volatile Process process;
+    private boolean hookInstalled;
     private int starts;
 
     /**
@@ -56,6 +57,13 @@ public final class ChildApp implements AutoCloseable {
                 java.nio.file.StandardOpenOption.APPEND);
         process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        if (!hookInstalled) {
+            hookInstalled = true; // no orphan `run` when this JVM exits (a test failure, Ctrl-C)
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                Process p = process;
+                if (p != null && p.isAlive()) p.destroyForcibly();
+            }, "cac-child-app-reaper"));
+        }
     }
 
     /** SIGKILL, and wait for the process to be gone. */
