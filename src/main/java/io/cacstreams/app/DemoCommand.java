@@ -4,8 +4,6 @@ import io.cacstreams.config.AppConfig;
 import io.cacstreams.config.Durations;
 import io.cacstreams.events.ChannelAlert;
 import io.cacstreams.events.ChannelMetrics;
-import io.cacstreams.generator.ChannelProfile;
-import io.cacstreams.generator.EventEncoder;
 import io.cacstreams.generator.GeneratorRunner;
 import io.cacstreams.generator.SyntheticMarket;
 import io.cacstreams.serde.RegistryAvroSerde;
@@ -32,8 +30,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -58,12 +54,8 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
     @Mixin
     ConfigOptions options = new ConfigOptions();
 
-    @Option(names = "--speed", defaultValue = "28800",
-            description = "Simulated seconds per real second (default ${DEFAULT-VALUE}: one simulated day every 3 s).")
-    double speed;
-
-    @Option(names = "--events-per-second", defaultValue = "3000", description = "Generator rate cap (default ${DEFAULT-VALUE}).")
-    int eventsPerSecond;
+    @Mixin
+    MarketOptions market = new MarketOptions();
 
     @Option(names = "--no-generator", description = "Leave the stack idle for your own producers.")
     boolean noGenerator;
@@ -78,9 +70,6 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
 
     @Option(names = "--window", defaultValue = "7", description = "Window (days) shown in the table (default ${DEFAULT-VALUE}).")
     int window;
-
-    @Option(names = "--seed", defaultValue = "42", description = "Seed of the synthetic market (default ${DEFAULT-VALUE}).")
-    long seed;
 
     @Option(names = "--duration", paramLabel = "DURATION", description = "Stop by itself after this long (e.g. 5m).")
     String duration;
@@ -177,11 +166,8 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
                         new ByteArraySerializer());
                 resources.add(producer);
                 // simulated time starts a year back and never overtakes the clock (brokers refuse future timestamps)
-                SyntheticMarket market = new SyntheticMarket(seed,
-                        Instant.now().truncatedTo(ChronoUnit.DAYS).minus(Duration.ofDays(365)),
-                        topics, ChannelProfile.defaults(), SyntheticMarket.Options.defaults());
-                generator = new GeneratorRunner(producer, market, new EventEncoder(registry, seed), speed,
-                        eventsPerSecond, Long.MAX_VALUE);
+                generator = market.runner(producer, registry, topics, 365, SyntheticMarket.Options.defaults(),
+                        Long.MAX_VALUE);
                 GeneratorRunner g = generator;
                 Thread t = new Thread(g, "cac-demo-generator");
                 t.setDaemon(true);
@@ -196,8 +182,8 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
                     + "/metrics | Ctrl-C to stop";
             out.println(header);
             out.println(noGenerator ? "no generator: produce your own events (see README, 'The contracts')"
-                    : "generating a synthetic market at " + speed + "x (one simulated day every "
-                    + String.format(java.util.Locale.ROOT, "%.1f", 86_400 / speed) + " s)");
+                    : "generating a synthetic market at " + market.speed + "x (one simulated day every "
+                    + String.format(java.util.Locale.ROOT, "%.1f", 86_400 / market.speed) + " s)");
             out.flush();
             long began = System.nanoTime();
             long lastPlain = 0;

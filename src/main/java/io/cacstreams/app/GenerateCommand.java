@@ -2,8 +2,6 @@ package io.cacstreams.app;
 
 import io.cacstreams.config.AppConfig;
 import io.cacstreams.config.ConfigException;
-import io.cacstreams.generator.ChannelProfile;
-import io.cacstreams.generator.EventEncoder;
 import io.cacstreams.generator.Fault;
 import io.cacstreams.generator.GeneratorRunner;
 import io.cacstreams.generator.SyntheticMarket;
@@ -20,8 +18,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -34,12 +30,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options = new ConfigOptions();
 
-    @Option(names = "--speed", defaultValue = "28800",
-            description = "Simulated seconds per real second (default ${DEFAULT-VALUE}: a day every 3 s).")
-    double speed;
-
-    @Option(names = "--events-per-second", defaultValue = "3000", description = "Rate cap (default ${DEFAULT-VALUE}).")
-    int eventsPerSecond;
+    @Mixin
+    MarketOptions market = new MarketOptions();
 
     @Option(names = "--days", description = "Stop after this many simulated days (default: run until stopped).")
     Integer days;
@@ -47,9 +39,6 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--start-days-ago", defaultValue = "365",
             description = "Simulated time starts this many days ago (default ${DEFAULT-VALUE}); it never passes now.")
     int startDaysAgo;
-
-    @Option(names = "--seed", defaultValue = "42", description = "Seed (default ${DEFAULT-VALUE}): same seed, same events.")
-    long seed;
 
     @Option(names = "--bad-share", defaultValue = "0.003", description = "Share of bad records (default ${DEFAULT-VALUE}).")
     double badShare;
@@ -78,15 +67,12 @@ final class GenerateCommand implements Callable<Integer> {
         try (SchemaRegistryClient registry = SchemaRegistryClient.create(cfg.registry());
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
                      new ByteArraySerializer())) {
-            SyntheticMarket market = new SyntheticMarket(seed,
-                    Instant.now().truncatedTo(ChronoUnit.DAYS).minus(Duration.ofDays(startDaysAgo)), cfg.topics(),
-                    ChannelProfile.defaults(), new SyntheticMarket.Options(badShare, duplicateShare));
-            GeneratorRunner runner = new GeneratorRunner(producer, market, new EventEncoder(registry, seed), speed,
-                    eventsPerSecond, days == null ? Long.MAX_VALUE : days * 24L);
+            GeneratorRunner runner = market.runner(producer, registry, cfg.topics(), startDaysAgo,
+                    new SyntheticMarket.Options(badShare, duplicateShare), days == null ? Long.MAX_VALUE : days * 24L);
             Thread hook = new Thread(runner::stop);
             Runtime.getRuntime().addShutdownHook(hook);
             out.printf("generating into %s from %s at %.0fx (Ctrl-C to stop)%n", cfg.kafka().get("bootstrap.servers"),
-                    market.start(), speed);
+                    runner.start(), market.speed);
             out.flush();
             runner.run();
             out.printf("sent %d records: %s%n", runner.sent(), runner.faults());

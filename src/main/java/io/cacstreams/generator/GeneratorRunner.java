@@ -87,6 +87,11 @@ public final class GeneratorRunner implements Runnable {
         if (wait > 0) Thread.sleep(Duration.ofNanos(wait).toMillis(), (int) (wait % 1_000_000));
     }
 
+    /** Where simulated time starts. */
+    public java.time.Instant start() {
+        return market.start();
+    }
+
     public void stop() {
         running.set(false);
     }

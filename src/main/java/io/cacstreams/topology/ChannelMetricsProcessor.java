@@ -24,7 +24,6 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
-import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -211,9 +210,5 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelFact, St
 
     static String metricsKey(String channel, int days) {
         return channel + "|" + days + "d";
-    }
-
-    static BigDecimal zero() {
-        return InputRulesFor.zero();
     }
 }

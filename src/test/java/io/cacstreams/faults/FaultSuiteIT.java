@@ -208,6 +208,7 @@ class FaultSuiteIT {
 
     // ---------------------------------------------------------------------------------------------------------------
 
+    @Tag("open-weakness") // passed in two runs, failed in a third on the intermittent churn loss (ALL active +1): open (issue 4)
     @Test
     @Order(1)
     @Timeout(value = 4, unit = TimeUnit.MINUTES)
@@ -276,6 +277,7 @@ class FaultSuiteIT {
         return from == null || to == null ? "n/a" : Long.toString(Duration.between(from, to).toMillis());
     }
 
+    @Tag("open-weakness") // passed in two runs, failed in a third on the intermittent churn loss (ALL active +1): open (issue 4)
     @Test
     @Order(2)
     @Timeout(value = 4, unit = TimeUnit.MINUTES)
@@ -283,6 +285,7 @@ class FaultSuiteIT {
         severalInstances(0, 0);
     }
 
+    @Tag("open-weakness") // passed in two runs, failed in a third on the intermittent churn loss (ALL active +1): open (issue 4)
     @Test
     @Order(3)
     @Timeout(value = 4, unit = TimeUnit.MINUTES)
