@@ -9,11 +9,13 @@ import io.cacstreams.generator.SyntheticMarket;
 import io.cacstreams.serde.RegistryAvroSerde;
 import io.cacstreams.serde.SchemaRegistryClient;
 import io.cacstreams.topology.CacTopology;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -35,6 +37,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -129,10 +132,20 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
             settings.putAll(options.settings(env));
             settings.put("bootstrap.servers", kafka.bootstrapServers());
             settings.put("cac.registry.url", registryProcess.ccompatUrl());
+            settings.putIfAbsent("cac.conversions.partitions",
+                    Integer.toString(AppConfig.from(settings).topicSetup().partitions()));
             AppConfig cfg = AppConfig.from(settings);
             var topics = cfg.topics();
-            kafka.createTopics(cfg.topicSetup().partitions(), topics.spend(), topics.leads(), topics.conversions(),
-                    topics.churn(), topics.fxRates(), topics.metrics(), topics.alerts(), topics.deadLetter());
+            // the simulated market is dated up to a year back and outputs carry event time: with the default
+            // retention (7 days, judged by record timestamps) the broker would delete closed segments under the
+            // application's feet, so the demo's topics keep everything (they live in a temporary directory)
+            List<NewTopic> demoTopics = new ArrayList<>();
+            for (String t : List.of(topics.spend(), topics.leads(), topics.conversions(), topics.churn(),
+                    topics.fxRates(), topics.metrics(), topics.alerts(), topics.deadLetter())) {
+                demoTopics.add(new NewTopic(t, Optional.of(cfg.topicSetup().partitions()), Optional.empty())
+                        .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1")));
+            }
+            kafka.createTopics(demoTopics);
 
             SchemaRegistryClient registry = SchemaRegistryClient.create(cfg.registry());
             resources.add(registry);

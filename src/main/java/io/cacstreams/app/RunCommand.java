@@ -22,8 +22,8 @@ import java.util.concurrent.Callable;
 
 /**
  * Runs the application until SIGTERM/SIGINT or a fatal error. In order: load and validate the configuration (exit 2
- * if invalid), open the registry client, build the topology, start the ops endpoints, check (or create) the topics
- * (exit 1 if some are missing, or if the broker cannot be reached within 30s), start Kafka Streams.
+ * if invalid), open the registry client, check (or create) the topics (exit 1 if some are missing, or if the broker
+ * cannot be reached within 30s), build the topology, start the ops endpoints, start Kafka Streams.
  * <p>Exit status: 1 when Kafka Streams reaches ERROR (see {@link UncaughtExceptionPolicy}). On SIGTERM the shutdown
  * hook closes Kafka Streams cleanly (committing what was processed) and the JVM then exits with its usual status for
  * that signal, 143 (130 for SIGINT), which supervisors read as "stopped on request".
@@ -64,6 +64,17 @@ final class RunCommand implements Callable<Integer> {
         }
         log.info("effective settings: {}", effective);
         try (SchemaRegistryClient registry = Main.openRegistry(context, cfg.registry())) {
+            TopicChecker.Report report;
+            try (Admin admin = Admin.create(StreamsProperties.adminProperties(cfg))) {
+                report = new TopicChecker(admin, cfg.kafka().get("bootstrap.servers"), BROKER_WAIT)
+                        .check(cfg.topics(), cfg.topicSetup());
+            }
+            if (!report.ok()) {
+                spec.commandLine().getErr().println("missing topics: " + String.join(", ", report.missing())
+                        + " (create them, or set cac.topics.create=true)");
+                return Main.EXIT_FAILED;
+            }
+            cfg = withConversionsPartitions(cfg, report);
             MicrometerObserver observer = new MicrometerObserver();
             Topology topology = context.topology().build(cfg, registry, observer);
             log.info("topology:\n{}", topology.describe());
@@ -71,16 +82,6 @@ final class RunCommand implements Callable<Integer> {
             try (runtime; OpsServer ops = new OpsServer(cfg.ops(), runtime.health())) {
                 ops.bindStreams(runtime.streams());
                 observer.bindTo(ops.registry());
-                TopicChecker.Report report;
-                try (Admin admin = Admin.create(StreamsProperties.adminProperties(cfg))) {
-                    report = new TopicChecker(admin, cfg.kafka().get("bootstrap.servers"), BROKER_WAIT)
-                            .check(cfg.topics(), cfg.topicSetup());
-                }
-                if (!report.ok()) {
-                    spec.commandLine().getErr().println("missing topics: " + String.join(", ", report.missing())
-                            + " (create them, or set cac.topics.create=true)");
-                    return Main.EXIT_FAILED;
-                }
                 Thread hook = runtime.installShutdownHook();
                 runtime.start();
                 int code = runtime.awaitExit();
@@ -88,6 +89,23 @@ final class RunCommand implements Callable<Integer> {
                 return code;
             }
         }
+    }
+
+    /**
+     * The configuration with {@code cac.conversions.partitions} set from the broker, unless set by the user: the
+     * customer stage must know every partition of the conversions topic before it gives up on a held churn.
+     */
+    static AppConfig withConversionsPartitions(AppConfig cfg, TopicChecker.Report report) {
+        Integer found = report.partitions().get(cfg.topics().conversions());
+        if (found == null) return cfg;
+        if (cfg.state().conversionsPartitions() == 0) {
+            return cfg.with(Map.of("cac.conversions.partitions", Integer.toString(found)));
+        }
+        if (cfg.state().conversionsPartitions() != found) {
+            log.warn("cac.conversions.partitions={} but topic {} has {} partitions; held churns are given up on the"
+                    + " configured count", cfg.state().conversionsPartitions(), cfg.topics().conversions(), found);
+        }
+        return cfg;
     }
 
     /** The Streams properties and the application's own settings, secrets hidden. */

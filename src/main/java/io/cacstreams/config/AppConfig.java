@@ -167,8 +167,10 @@ public record AppConfig(
         if (buffers > cache) {
             throw new ConfigException("cac.rocksdb.write.buffer.bytes", "must not exceed cac.rocksdb.cache.bytes (" + cache + ")");
         }
+        double conversions = s.number("cac.conversions.partitions", 0);
+        if (conversions < 0 || conversions != Math.rint(conversions) || conversions > 100_000) throw new ConfigException("cac.conversions.partitions", "must be >= 0 (0 = find out from the broker)");
         return new StateSettings(s.bool("cac.state.in.memory", false), (int) s.positive("cac.repartition.partitions", 6),
-                cache, buffers);
+                cache, buffers, (int) conversions);
     }
 
     /** The flat settings this config was parsed from. */

@@ -88,10 +88,10 @@ public final class CacTopology {
 
             KStream<String, CustomerEvent> conversions = customerEvents(
                     decode("conversions", topics.conversions(), Conversion.class, new InputRulesFor.Conversions(), null),
-                    "conversions", StoreNames.CONVERSIONS_BY_CUSTOMER);
+                    "conversions", StoreNames.CONVERSIONS_BY_CUSTOMER, true);
             KStream<String, CustomerEvent> churns = customerEvents(
                     decode("churn", topics.churn(), Churn.class, new InputRulesFor.Churns(), null),
-                    "churn", StoreNames.CHURN_BY_CUSTOMER);
+                    "churn", StoreNames.CHURN_BY_CUSTOMER, false);
             KStream<String, Routed> customerOut = conversions.merge(churns, Named.as("customer-events-merge"))
                     .process(() -> new CustomerProcessor(config, observer), Named.as("customer-table"),
                             StoreNames.CUSTOMERS, StoreNames.PENDING_CHURNS, StoreNames.CUSTOMER_DEDUP,
@@ -148,12 +148,19 @@ public final class CacTopology {
                             .withNumberOfPartitions(config.state().repartitionPartitions()));
         }
 
+        /** With {@code progress}, every customer partition also hears how far each input partition was read. */
         private KStream<String, CustomerEvent> customerEvents(KStream<String, Routed> ok, String name,
-                                                              String repartition) {
-            return ok.mapValues(v -> ((Routed.Customer) v).event(), Named.as(name + "-customer-events"))
-                    .repartition(Repartitioned.<String, CustomerEvent>as(repartition)
-                            .withKeySerde(Serdes.String()).withValueSerde(stores.serde(CustomerEvent.class))
-                            .withNumberOfPartitions(config.state().repartitionPartitions()));
+                                                              String repartition, boolean progress) {
+            KStream<String, CustomerEvent> events = ok.mapValues(v -> ((Routed.Customer) v).event(),
+                    Named.as(name + "-customer-events"));
+            Repartitioned<String, CustomerEvent> by = Repartitioned.<String, CustomerEvent>as(repartition)
+                    .withKeySerde(Serdes.String()).withValueSerde(stores.serde(CustomerEvent.class))
+                    .withNumberOfPartitions(config.state().repartitionPartitions());
+            if (progress) {
+                events = events.process(() -> new ConversionProgress(config.bucket()), Named.as(name + "-progress"));
+                by = by.withStreamPartitioner(ConversionProgress.PARTITIONER);
+            }
+            return events.repartition(by);
         }
 
         private <T extends SpecificRecord> AvroCodec<T> codec(Class<T> type) {
