@@ -72,7 +72,8 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelFact, St
         clock.advance(f.getOccurredAt());
         long now = clock.now();
         if ((f.getKind() == FactKind.SPEND || f.getKind() == FactKind.LEAD)
-                && dedup.seen(channel + "|" + f.getKind() + "|" + f.getEventId(), now)) {
+                && dedup.check(channel + "|" + f.getKind() + "|" + f.getEventId(), now,
+                Deduplicator.coordinates(f.getOrigin())) == Deduplicator.Verdict.DUPLICATE) {
             if (!AppConfig.ALL.equals(channel)) observer.duplicate(f.getKind() == FactKind.SPEND
                     ? config.topics().spend() : config.topics().leads());
             return;

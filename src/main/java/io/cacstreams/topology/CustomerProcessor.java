@@ -55,7 +55,8 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
         this.pending = context.getStateStore(StoreNames.PENDING_CHURNS);
         this.dedup = new Deduplicator(context.getStateStore(StoreNames.CUSTOMER_DEDUP), config.dedupRetention());
         this.clock = new StreamClock(context.getStateStore(StoreNames.CUSTOMER_CLOCK));
-        this.conversions = new ConversionWatermark(context.getStateStore(StoreNames.CUSTOMER_CLOCK), IDLE_MS,
+        this.conversions = new ConversionWatermark(context.getStateStore(StoreNames.CUSTOMER_CLOCK),
+                config.state().conversionsPartitions(), IDLE_MS,
                 context.currentSystemTimeMs());
         this.lastWatermark = conversions.now(context.currentSystemTimeMs());
         // partitions going idle can move the watermark without any record arriving
@@ -66,17 +67,24 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
     @Override
     public void process(Record<String, CustomerEvent> record) {
         CustomerEvent e = record.value();
+        if (ConversionProgress.isMarker(e)) {
+            conversions.advance(e.getOrigin().getPartition(), e.getOccurredAt(), context.currentSystemTimeMs());
+            maybeExpire(context.currentSystemTimeMs());
+            return;
+        }
         String topic = e.getOrigin().getTopic();
         clock.advance(e.getOccurredAt());
         if (e.getKind() == CustomerEventKind.CONVERSION) {
             conversions.advance(e.getOrigin().getPartition(), e.getOccurredAt(), context.currentSystemTimeMs());
         }
-        if (dedup.seen(e.getKind() + ":" + e.getEventId(), clock.now())) {
+        if (dedup.check(e.getKind() + ":" + e.getEventId(), clock.now(), Deduplicator.coordinates(e.getOrigin()))
+                == Deduplicator.Verdict.DUPLICATE) {
             observer.duplicate(topic);
         } else {
             switch (e.getKind()) {
                 case CONVERSION -> convert(e);
                 case CHURN -> churn(e);
+                case PROGRESS -> throw new IllegalStateException("handled above");
             }
         }
         maybeExpire(context.currentSystemTimeMs());
@@ -84,6 +92,12 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
 
     private void convert(CustomerEvent e) {
         CustomerRecord existing = customers.get(e.getCustomerId());
+        if (existing != null && existing.getActive() && from(e).equals(existing.getAcquiredFrom())) {
+            // this very record read again (at-least-once after a crash): its effect is in the table, its fact may
+            // be lost downstream; send it again (more than once is allowed there, loss never)
+            emit(existing, FactKind.ACQUIRED, e.getEventId(), e.getOccurredAt());
+            return;
+        }
         if (existing != null && existing.getActive()) {
             dead(DeadLetterReason.ALREADY_ACTIVE, "customer " + e.getCustomerId() + " is already active (acquired via "
                     + existing.getChannel() + " at " + Instant.ofEpochMilli(existing.getAcquiredAt()) + ")", e);
@@ -96,6 +110,7 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
                 .setMonthlyRevenue(e.getMonthlyRevenue()).setCurrency(e.getCurrency())
                 .setMonthlyRevenueReporting(e.getMonthlyRevenueReporting()).setGrossMargin(e.getGrossMargin())
                 .setEffectiveMargin(margin).setAcquiredAt(e.getOccurredAt()).setActive(true).setChurnedAt(null)
+                .setAcquiredFrom(from(e)).setChurnedFrom(null)
                 .build();
         emit(customer, FactKind.ACQUIRED, e.getEventId(), e.getOccurredAt());
 
@@ -121,6 +136,10 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
 
     private void churn(CustomerEvent e) {
         CustomerRecord customer = customers.get(e.getCustomerId());
+        if (customer != null && !customer.getActive() && from(e).equals(customer.getChurnedFrom())) {
+            emit(customer, FactKind.CHURNED, e.getEventId(), e.getOccurredAt()); // a replay, as in convert
+            return;
+        }
         if (customer != null && customer.getActive()) {
             if (e.getOccurredAt() < customer.getAcquiredAt()) {
                 dead(DeadLetterReason.CHURN_BEFORE_ACQUISITION, beforeAcquisition(e, customer), e);
@@ -132,13 +151,19 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
         }
         PendingChurns held = pending.get(e.getCustomerId());
         List<CustomerEvent> churns = held == null ? new ArrayList<>() : new ArrayList<>(held.getChurns());
+        if (churns.stream().anyMatch(c -> from(c).equals(from(e)))) return; // held already (a replay)
         churns.add(e);
         pending.put(e.getCustomerId(), new PendingChurns(churns));
+    }
+
+    private static String from(CustomerEvent e) {
+        return Deduplicator.coordinates(e.getOrigin());
     }
 
     private void applyChurn(CustomerRecord customer, CustomerEvent churn) {
         customer.setActive(false);
         customer.setChurnedAt(churn.getOccurredAt());
+        customer.setChurnedFrom(from(churn));
         emit(customer, FactKind.CHURNED, churn.getEventId(), churn.getOccurredAt());
     }
 

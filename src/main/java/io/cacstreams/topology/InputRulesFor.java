@@ -40,6 +40,12 @@ final class InputRulesFor {
                 new InputRules.Keyed(AppConfig.ALL, new Routed.Fact(all)));
     }
 
+    /** The input coordinates of a record without its bytes (for de-duplication downstream). */
+    static Origin coordinatesOnly(Origin o) {
+        return Origin.newBuilder().setTopic(o.getTopic()).setPartition(o.getPartition()).setOffset(o.getOffset())
+                .setTimestamp(o.getTimestamp()).build();
+    }
+
     static final class Spend implements InputRules<MarketingSpend> {
         @Override
         public String eventId(MarketingSpend e) {
@@ -69,7 +75,7 @@ final class InputRulesFor {
             return fx.toReporting(e.getCurrency(), e.getAmount(), at)
                     .map(amount -> Accepted.of(toChannelAndAll(ChannelFact.newBuilder()
                             .setKind(FactKind.SPEND).setEventId(e.getEventId()).setChannel(e.getChannel())
-                            .setOccurredAt(at).setAmount(amount).build())))
+                            .setOccurredAt(at).setAmount(amount).setOrigin(coordinatesOnly(origin)).build())))
                     .orElseGet(() -> unknownCurrency(e.getCurrency(), at));
         }
     }
@@ -102,7 +108,8 @@ final class InputRulesFor {
         public Accepted accept(Lead e, Origin origin, FxRates fx) {
             return Accepted.of(toChannelAndAll(ChannelFact.newBuilder()
                     .setKind(FactKind.LEAD).setEventId(e.getEventId()).setChannel(e.getChannel())
-                    .setOccurredAt(occurredAt(e)).setQualityScore(e.getQualityScore()).build()));
+                    .setOccurredAt(occurredAt(e)).setQualityScore(e.getQualityScore())
+                    .setOrigin(coordinatesOnly(origin)).build()));
         }
     }
 

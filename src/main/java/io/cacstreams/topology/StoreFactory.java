@@ -67,12 +67,12 @@ final class StoreFactory {
         return Stores.keyValueStoreBuilder(supplier, keys, values).withCachingEnabled();
     }
 
-    private StoreBuilder<WindowStore<String, Long>> window(String name) {
+    private StoreBuilder<WindowStore<String, String>> window(String name) {
         Duration retention = Deduplicator.storeRetention(config.dedupRetention());
         Duration size = Duration.ofMillis(1);
         WindowBytesStoreSupplier supplier = config.state().inMemory()
                 ? Stores.inMemoryWindowStore(name, retention, size, false)
                 : Stores.persistentWindowStore(name, retention, size, false);
-        return Stores.windowStoreBuilder(supplier, Serdes.String(), Serdes.Long());
+        return Stores.windowStoreBuilder(supplier, Serdes.String(), Serdes.String());
     }
 }

@@ -1,0 +1,52 @@
+package io.cacstreams.topology;
+
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.WindowStore;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static io.cacstreams.topology.Deduplicator.Verdict.DUPLICATE;
+import static io.cacstreams.topology.Deduplicator.Verdict.NEW;
+import static io.cacstreams.topology.Deduplicator.Verdict.REPLAY;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class DeduplicatorTest {
+    private static final Duration RETENTION = Duration.ofDays(7);
+    private Deduplicator dedup;
+
+    @BeforeEach
+    void store() {
+        WindowStore<String, String> store = Stores.windowStoreBuilder(
+                Stores.inMemoryWindowStore("dedup", Deduplicator.storeRetention(RETENTION), Duration.ofMillis(1), false),
+                Serdes.String(), Serdes.String()).withLoggingDisabled().build();
+        store.init(new MockProcessorContext<>().getStateStoreContext(), store);
+        dedup = new Deduplicator(store, RETENTION);
+    }
+
+    @Test
+    void theSameIdFromOtherCoordinatesIsADuplicateFromTheSameOnesAReplay() {
+        assertThat(dedup.check("e1", 1_000, "spend-0@5")).isEqualTo(NEW);
+        assertThat(dedup.check("e1", 2_000, "spend-0@9")).as("re-sent by a producer").isEqualTo(DUPLICATE);
+        assertThat(dedup.check("e1", 3_000, "spend-0@5")).as("the record read again").isEqualTo(REPLAY);
+        assertThat(dedup.check("e2", 3_000, "spend-0@5")).isEqualTo(NEW);
+    }
+
+    @Test
+    void retentionIsExact() {
+        long r = RETENTION.toMillis();
+        assertThat(dedup.check("e1", 10_000, "t-0@1")).isEqualTo(NEW);
+        assertThat(dedup.check("e1", 10_000 + r - 1, "t-0@2")).isEqualTo(DUPLICATE);
+        assertThat(dedup.check("e1", 10_000 + r, "t-0@3")).as("accepted a full retention ago: forgotten").isEqualTo(NEW);
+        assertThat(dedup.check("e1", 10_000 + r + 1, "t-0@4")).as("remembered anew").isEqualTo(DUPLICATE);
+    }
+
+    @Test
+    void unknownCoordinatesAreNeverAReplay() {
+        assertThat(dedup.check("e1", 1_000, "")).isEqualTo(NEW);
+        assertThat(dedup.check("e1", 1_001, "")).isEqualTo(DUPLICATE);
+    }
+}
