@@ -24,13 +24,24 @@ public final class Quiescence {
     /** @return a description of what was still pending if the timeout passed, or null when quiet */
     public static String await(Admin admin, String applicationId, List<String> inputs, List<String> outputs,
                                Duration settle, Duration timeout) throws InterruptedException {
+        return await(admin, applicationId, inputs, Map.of(), outputs, settle, timeout);
+    }
+
+    /**
+     * As {@link #await(Admin, String, List, List, Duration, Duration)}, where {@code producedEnds} are end offsets
+     * the caller knows its own records reached (from its send callbacks): an input partition counts as consumed only
+     * once the group has committed past them too, whatever the broker's offset listing says at that moment.
+     */
+    public static String await(Admin admin, String applicationId, List<String> inputs,
+                               Map<TopicPartition, Long> producedEnds, List<String> outputs,
+                               Duration settle, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         Map<TopicPartition, Long> lastOutputEnds = Map.of();
         long stableSince = System.nanoTime();
         String pending = "nothing checked yet";
         while (System.nanoTime() < deadline) {
             try {
-                pending = lag(admin, applicationId, inputs);
+                pending = lag(admin, applicationId, inputs, producedEnds);
                 Map<TopicPartition, Long> ends = endOffsets(admin, outputs);
                 if (!ends.equals(lastOutputEnds)) {
                     lastOutputEnds = ends;
@@ -50,11 +61,14 @@ public final class Quiescence {
         return pending;
     }
 
-    private static String lag(Admin admin, String group, List<String> inputs)
+    private static String lag(Admin admin, String group, List<String> inputs, Map<TopicPartition, Long> producedEnds)
             throws ExecutionException, InterruptedException {
         Map<TopicPartition, OffsetAndMetadata> committed =
                 admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
-        Map<TopicPartition, Long> inputEnds = endOffsets(admin, inputs);
+        Map<TopicPartition, Long> inputEnds = new HashMap<>(endOffsets(admin, inputs));
+        producedEnds.forEach((tp, end) -> {
+            if (inputs.contains(tp.topic())) inputEnds.merge(tp, end, Math::max);
+        });
         Map<TopicPartition, Long> internalEnds = endOffsets(admin, committed.keySet().stream()
                 .map(TopicPartition::topic).filter(t -> t.startsWith(group + "-")).distinct().toList());
         for (Map.Entry<TopicPartition, Long> e : inputEnds.entrySet()) {

@@ -351,6 +351,8 @@ public final class VerifyRun {
         /** Where every record that must be dead-lettered landed, from the send callbacks. */
         final Map<String, GeneratedEvent> badAt = new ConcurrentHashMap<>();
         final AtomicReference<Exception> sendFailure = new AtomicReference<>();
+        /** The end offset each input partition reached with this run's records, from the send callbacks. */
+        final Map<org.apache.kafka.common.TopicPartition, Long> ends = new ConcurrentHashMap<>();
 
         Production(ExpectedFigures expected, EventEncoder encoder, KafkaProducer<String, byte[]> producer) {
             this.expected = expected;
@@ -360,8 +362,13 @@ public final class VerifyRun {
 
         void send(GeneratedEvent e, byte[] bytes) {
             producer.send(new ProducerRecord<>(e.topic(), null, null, e.key(), bytes), (meta, ex) -> {
-                if (ex != null) sendFailure.compareAndSet(null, ex);
-                else if (e.fault().expectedReason() != null) badAt.put(at(meta.topic(), meta.partition(), meta.offset()), e);
+                if (ex != null) {
+                    sendFailure.compareAndSet(null, ex);
+                    return;
+                }
+                ends.merge(new org.apache.kafka.common.TopicPartition(meta.topic(), meta.partition()), meta.offset() + 1,
+                        Math::max);
+                if (e.fault().expectedReason() != null) badAt.put(at(meta.topic(), meta.partition(), meta.offset()), e);
             });
             expected.accept(e);
             faults.merge(e.fault(), 1L, Long::sum);
@@ -377,11 +384,15 @@ public final class VerifyRun {
         Properties admin = new Properties();
         admin.putAll(clientProperties);
         try (Admin a = Admin.create(admin); SchemaRegistryClient registry = SchemaRegistryClient.create(config.registry())) {
+            // the synthetic market is dated months back and outputs carry event time: with a time-based retention
+            // the broker deletes closed segments (alerts, dead letters, inputs) before the check reads them
+            Map<String, String> keep = Map.of(org.apache.kafka.common.config.TopicConfig.RETENTION_MS_CONFIG, "-1");
             List<NewTopic> all = new ArrayList<>();
-            for (String t : topics.inputs()) all.add(new NewTopic(t, java.util.Optional.of(options.partitions()), java.util.Optional.empty()));
-            all.add(new NewTopic(topics.fxRates(), java.util.Optional.of(1), java.util.Optional.empty()));
-            for (String t : topics.outputs()) all.add(new NewTopic(t, java.util.Optional.of(options.partitions()), java.util.Optional.empty()));
+            for (String t : topics.inputs()) all.add(new NewTopic(t, java.util.Optional.of(options.partitions()), java.util.Optional.empty()).configs(keep));
+            all.add(new NewTopic(topics.fxRates(), java.util.Optional.of(1), java.util.Optional.empty()).configs(keep));
+            for (String t : topics.outputs()) all.add(new NewTopic(t, java.util.Optional.of(options.partitions()), java.util.Optional.empty()).configs(keep));
             a.createTopics(all).all().get();
+            awaitLeaders(a, all.stream().map(NewTopic::name).toList(), Duration.ofSeconds(60));
 
             Instant start = Instant.parse("2026-03-02T00:00:00Z");
             if (start.plus(Duration.ofDays(options.days() + 1)).isAfter(Instant.now())) {
@@ -405,6 +416,9 @@ public final class VerifyRun {
             p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
             p.put(ProducerConfig.ACKS_CONFIG, "all");
             p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+            // one request in flight: a retried batch can never be overtaken (seen on 4.3 brokers: after a
+            // NOT_LEADER_OR_FOLLOWER right after topic creation, retries failed with OutOfOrderSequenceException)
+            p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
             p.putAll(hooks.producerOverrides());
             int phases = soak != null ? 1 : Math.max(1, hooks.phases());
             List<Long> rss = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -445,8 +459,8 @@ public final class VerifyRun {
                 }
                 hooks.afterProduced(stage);
                 options.chaos().run(apps);
-                String pending = Quiescence.await(a, config.applicationId(), topics.inputs(), topics.outputs(),
-                        Duration.ofSeconds(6), options.timeout());
+                String pending = Quiescence.await(a, config.applicationId(), topics.inputs(), prod.ends,
+                        topics.outputs(), Duration.ofSeconds(6), options.timeout());
                 OutputSnapshot out = OutputSnapshot.read(config, clientProperties, registry, Duration.ofMinutes(2));
                 List<String> mismatches = new ArrayList<>();
                 List<String> excess = new ArrayList<>();
@@ -483,7 +497,10 @@ public final class VerifyRun {
                         (d.contains("was") && isAbove(d) ? excess : mismatches).add(d);
                     }
                 }
-                if (prod.sendFailure.get() != null) mismatches.add("a send failed: " + prod.sendFailure.get());
+                if (prod.sendFailure.get() != null) {
+                    mismatches.add(0, "a send of the input stream failed, so the inputs are not what was generated: "
+                            + prod.sendFailure.get());
+                }
                 mismatches.addAll(apps.notRunning());
                 List<Long> samples = List.copyOf(rss);
                 return new Summary(expected.produced(), prod.faults.getOrDefault(Fault.NONE, 0L),
@@ -492,6 +509,31 @@ public final class VerifyRun {
                         excess, List.copyOf(apps.events), apps.all().stream().map(ChildApp::log).toList(), samples,
                         soak == null ? null : rssVerdict(samples));
             }
+        }
+    }
+
+    /**
+     * Waits until every partition of {@code topics} has a leader, so that the first sends do not meet
+     * NOT_LEADER_OR_FOLLOWER (a freshly created topic is announced before its leader serves it).
+     */
+    static void awaitLeaders(Admin admin, List<String> topics, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            String missing = null;
+            try {
+                for (var d : admin.describeTopics(topics).allTopicNames().get().values()) {
+                    for (var p : d.partitions()) {
+                        if (p.leader() == null || p.leader().isEmpty()) missing = d.name() + "-" + p.partition();
+                    }
+                }
+            } catch (java.util.concurrent.ExecutionException e) {
+                missing = e.getCause().toString();
+            }
+            if (missing == null) return;
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("no leader for " + missing + " within " + timeout);
+            }
+            Thread.sleep(100);
         }
     }
 
