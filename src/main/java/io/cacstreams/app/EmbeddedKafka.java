@@ -1,6 +1,7 @@
 package io.cacstreams.app;
 
 import kafka.server.BrokerServer;
+import kafka.server.SharedServer;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -10,11 +11,13 @@ import org.apache.kafka.clients.admin.UserScramCredentialAlteration;
 import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.network.ListenerName;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.apache.kafka.common.test.JaasUtils;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.metadata.bootstrap.BootstrapMetadata;
+import org.apache.kafka.network.SocketServerConfigs;
 import org.apache.kafka.server.common.Feature;
 import org.apache.kafka.server.common.MetadataVersion;
 import org.slf4j.Logger;
@@ -24,6 +27,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.Reader;
+import java.net.InetSocketAddress;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,6 +41,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 
 /**
@@ -60,10 +65,10 @@ import java.util.concurrent.ExecutionException;
  *       authorizer, so other users need ACLs or {@link Builder#superUser}. SCRAM-SHA-256/512 users are added on top
  *       with {@link Builder#scramUser} (created through the Admin API once the broker is up). SSL is not supported by
  *       the kit (4.3).</li>
- *   <li><b>Listeners.</b> Advertised as {@code localhost}. The kit pre-binds each node's listener sockets itself on the
- *       wildcard address (all interfaces) and offers no way to choose the address; only after a
- *       {@link #restartBroker restart} is the broker's listener bound to localhost. Do not run the demo broker on an
- *       untrusted network without {@link Builder#sasl()}.</li>
+ *   <li><b>Listeners.</b> Every broker and controller listener binds 127.0.0.1 only (also after a
+ *       {@link #restartBroker restart}), and is advertised as such; {@link #bootstrapServers()} names them
+ *       {@code localhost}. Other machines cannot connect. The kit itself would bind all interfaces: see
+ *       {@code releaseWildcardSockets} for how this class avoids that.</li>
  * </ul>
  * The metadata version is the latest production one (the kit's own default is the in-development one), and unstable
  * API and feature versions are off.
@@ -76,6 +81,9 @@ public final class EmbeddedKafka implements AutoCloseable {
     public static final String ADMIN_PASSWORD = JaasUtils.KAFKA_PLAIN_ADMIN_PASSWORD;
     private static final String MARKER = "cac-embedded-kafka.properties";
     private static final String JAAS_PROPERTY = "java.security.auth.login.config";
+    private static final String LOOPBACK = "127.0.0.1";
+    private static final String BROKER_LISTENER = "EXTERNAL";
+    private static final String CONTROLLER_LISTENER = "CONTROLLER";
 
     private final KafkaClusterTestKit kit;
     private final Path dataDir;
@@ -177,8 +185,11 @@ public final class EmbeddedKafka implements AutoCloseable {
                         .setNumBrokerNodes(brokers)
                         .setBaseDirectory(dir)
                         .setClusterId(clusterId)
+                        .setBrokerListenerName(new ListenerName(BROKER_LISTENER))
+                        .setControllerListenerName(new ListenerName(CONTROLLER_LISTENER))
                         .setBrokerSecurityProtocol(sasl ? SecurityProtocol.SASL_PLAINTEXT : SecurityProtocol.PLAINTEXT)
                         .setControllerSecurityProtocol(sasl ? SecurityProtocol.SASL_PLAINTEXT : SecurityProtocol.PLAINTEXT)
+                        .setPerServerProperties(loopbackListeners(brokers))
                         .build();
                 KafkaClusterTestKit.Builder kb = new KafkaClusterTestKit.Builder(nodes).setDeleteOnClose(!keep);
                 defaults().forEach(kb::setConfigProp);
@@ -189,6 +200,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                     formatQuietly(kit);
                     writeMarker(dir, clusterId, brokers);
                 }
+                releaseWildcardSockets(kit);
                 kit.startup();
                 kit.waitForReadyBrokers();
                 String jaas = sasl ? System.getProperty(JAAS_PROPERTY) : null;
@@ -213,6 +225,20 @@ public final class EmbeddedKafka implements AutoCloseable {
             }
         }
 
+        /**
+         * {@code listeners} of each node on 127.0.0.1 (the kit's default is {@code localhost}); node 0 is the combined
+         * broker+controller. Per node, since a broker-only node must not list the controller listener.
+         */
+        private static Map<Integer, Map<String, String>> loopbackListeners(int brokers) {
+            Map<Integer, Map<String, String>> perNode = new TreeMap<>();
+            for (int id = 0; id < brokers; id++) {
+                String listeners = BROKER_LISTENER + "://" + LOOPBACK + ":0"
+                        + (id == 0 ? "," + CONTROLLER_LISTENER + "://" + LOOPBACK + ":0" : "");
+                perNode.put(id, Map.of(SocketServerConfigs.LISTENERS_CONFIG, listeners));
+            }
+            return perNode;
+        }
+
         private Map<String, String> defaults() {
             int rf = Math.min(3, brokers);
             String minIsr = Integer.toString(Math.max(1, rf - 1));
@@ -233,8 +259,8 @@ public final class EmbeddedKafka implements AutoCloseable {
                 String mechanisms = "PLAIN," + scramMechanism.mechanismName();
                 p.put("sasl.enabled.mechanisms", mechanisms);
                 String scramModule = "org.apache.kafka.common.security.scram.ScramLoginModule required;";
-                p.put("listener.name.external." + scramMechanism.mechanismName().toLowerCase() + ".sasl.jaas.config",
-                        scramModule);
+                p.put("listener.name." + BROKER_LISTENER.toLowerCase() + "."
+                        + scramMechanism.mechanismName().toLowerCase() + ".sasl.jaas.config", scramModule);
                 List<String> supers = new ArrayList<>();
                 supers.add("User:" + ADMIN_USER);
                 for (String u : superUsers) supers.add(u.startsWith("User:") ? u : "User:" + u);
@@ -258,6 +284,33 @@ public final class EmbeddedKafka implements AutoCloseable {
         } finally {
             System.setOut(out);
             captured.toString(StandardCharsets.UTF_8).lines().forEach(line -> log.debug("format: {}", line));
+        }
+    }
+
+    /**
+     * Makes every listener bind 127.0.0.1 instead of all interfaces. {@code KafkaClusterTestKit.Builder.build()}
+     * reserves each node's port up front ({@code PreboundSocketFactoryManager.getOrCreatePortForListener}), with a
+     * socket bound to {@code new InetSocketAddress(0)}, the wildcard address, and its socket factory hands that open
+     * socket to the node's listener whatever address the {@code listeners} setting names. Only when that socket is
+     * already closed (the kit's path for a restarted node) does the factory bind a new one, at the listener's
+     * configured host and the same port. So: take each pre-bound socket from the node's factory (the same call the
+     * listener would make) and close it; at startup, and at every broker restart, the listener then binds
+     * {@link #LOOPBACK}, as {@link #loopbackListeners} configures, on the port the kit reserved. Called after
+     * formatting (which does not need the sockets) and before startup. Between the close and the listener's bind,
+     * a fraction of a second, another process could take the port; startup would then fail with "Address already
+     * in use", as a restart by the kit itself would.
+     */
+    private static void releaseWildcardSockets(KafkaClusterTestKit kit) throws IOException {
+        Map<SharedServer, List<String>> reserved = new LinkedHashMap<>();
+        kit.controllers().values().forEach(c -> reserved.computeIfAbsent(c.sharedServer(), s -> new ArrayList<>())
+                .add(CONTROLLER_LISTENER));
+        kit.brokers().values().forEach(b -> reserved.computeIfAbsent(b.sharedServer(), s -> new ArrayList<>())
+                .add(BROKER_LISTENER));
+        InetSocketAddress loopback = new InetSocketAddress(LOOPBACK, 0);
+        for (var e : reserved.entrySet()) {
+            for (String listener : e.getValue()) {
+                e.getKey().socketFactory().openServerSocket(listener, loopback, -1, -1).close();
+            }
         }
     }
 
@@ -353,6 +406,15 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     public Path dataDir() {
         return dataDir;
+    }
+
+    /** The port of every listener, broker and controller, of the nodes that are up. */
+    Set<Integer> listenerPorts() {
+        Set<Integer> ports = new TreeSet<>();
+        kit.brokers().values().forEach(b -> ports.add(b.boundPort(ListenerName.normalised(BROKER_LISTENER))));
+        kit.controllers().values().forEach(c -> ports.add(
+                c.socketServer().boundPort(ListenerName.normalised(CONTROLLER_LISTENER))));
+        return ports;
     }
 
     public Set<Integer> brokerIds() {

@@ -1,20 +1,41 @@
 package io.cacstreams.verify;
 
+import io.cacstreams.config.ConfigLoader;
+
+import java.io.File;
 import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A cac-streams {@code run} in a child JVM, so that a kill is a real {@code kill -9}: no shutdown hook, no flush,
  * transactions left open for the broker to abort.
+ *
+ * <p>The settings, secrets among them (a JAAS config, the registry's basic auth), do not go on the command line,
+ * where {@code ps} shows them to every user of the machine: they go to a properties file readable by the owner only
+ * (POSIX {@code rw-------}), next to the log, passed as {@code --config FILE} and deleted by {@link #close()} (or when
+ * this JVM exits). The child gets no {@code KAFKA_*}/{@code CAC_*} setting variables from this process's environment,
+ * which would override the file: it runs with exactly the given settings.
  */
 public final class ChildApp implements AutoCloseable {
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+
     private final List<String> command;
+    private final Map<String, String> settings;
+    private final Path configFile;
     private final Path log;
     private volatile Process process;
     private boolean hookInstalled;
@@ -22,21 +43,24 @@ public final class ChildApp implements AutoCloseable {
 
     /**
      * @param jar      the packaged cac-streams jar
-     * @param settings every setting of the run (passed as {@code --set key=value})
-     * @param log      where the child's stdout and stderr go (appended across restarts)
+     * @param settings every setting of the run (written to the {@link #configFile() config file})
+     * @param log      where the child's stdout and stderr go (appended across restarts); the config file goes in the
+     *                 same directory
      */
     public ChildApp(Path jar, Map<String, String> settings, Path log, List<String> jvmArgs) {
+        String name = log.getFileName().toString();
+        this.configFile = log.resolveSibling((name.endsWith(".log") ? name.substring(0, name.length() - 4) : name)
+                + ".config.properties");
         List<String> c = new ArrayList<>();
         c.add(ProcessHandle.current().info().command().orElse("java"));
         c.addAll(jvmArgs);
         c.add("-jar");
         c.add(jar.toString());
         c.add("run");
-        settings.forEach((k, v) -> {
-            c.add("--set");
-            c.add(k + "=" + v);
-        });
+        c.add("--config");
+        c.add(configFile.toString());
         this.command = List.copyOf(c);
+        this.settings = new TreeMap<>(settings);
         this.log = log;
     }
 
@@ -53,16 +77,52 @@ public final class ChildApp implements AutoCloseable {
 
     public synchronized void start() throws IOException {
         if (process != null && process.isAlive()) throw new IllegalStateException("already running");
-        Files.writeString(log, "\n=== start " + (++starts) + " ===\n", java.nio.file.StandardOpenOption.CREATE,
-                java.nio.file.StandardOpenOption.APPEND);
-        process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        Files.writeString(log, "\n=== start " + (++starts) + " ===\n", StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
+        writeConfigFile();
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().keySet().removeIf(ChildApp::isSettingVariable);
+        process = pb.start();
         if (!hookInstalled) {
-            hookInstalled = true; // no orphan `run` when this JVM exits (a test failure, Ctrl-C)
+            hookInstalled = true; // no orphan `run` (nor its secrets on disk) when this JVM exits (a test failure, Ctrl-C)
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 Process p = process;
                 if (p != null && p.isAlive()) p.destroyForcibly();
+                deleteConfigFile();
             }, "cac-child-app-reaper"));
+        }
+    }
+
+    /** Whether {@link ConfigLoader} would read the environment variable {@code name} as a setting. */
+    private static boolean isSettingVariable(String name) {
+        return !ConfigLoader.fromEnvironment(Map.of(name, "")).isEmpty();
+    }
+
+    /** (Re)writes the settings, created owner-only from the start (not made so afterwards). */
+    private void writeConfigFile() throws IOException {
+        Files.deleteIfExists(configFile);
+        if (configFile.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.createFile(configFile, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+        } else {
+            Files.createFile(configFile);
+            File f = configFile.toFile();
+            boolean ownerOnly = f.setReadable(false, false) && f.setReadable(true, true)
+                    && f.setWritable(false, false) && f.setWritable(true, true);
+            if (!ownerOnly) throw new IOException("cannot make " + configFile + " readable by its owner only");
+        }
+        Properties p = new Properties();
+        p.putAll(settings);
+        try (Writer out = Files.newBufferedWriter(configFile, StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING)) {
+            p.store(out, "settings of a cac-streams run started by ChildApp; deleted when it is closed");
+        }
+    }
+
+    private void deleteConfigFile() {
+        try {
+            Files.deleteIfExists(configFile);
+        } catch (IOException ignored) {
+            // best effort: the directory may be gone already
         }
     }
 
@@ -109,8 +169,23 @@ public final class ChildApp implements AutoCloseable {
         return log;
     }
 
+    /** The properties file with the settings (it exists from the first {@link #start()} to {@link #close()}). */
+    public Path configFile() {
+        return configFile;
+    }
+
+    /** The child's command line (the same for every start). */
+    public List<String> command() {
+        return command;
+    }
+
+    /** Stops the child (see {@link #stop}) and deletes its config file. */
     @Override
     public void close() throws InterruptedException {
-        stop(Duration.ofSeconds(20));
+        try {
+            stop(Duration.ofSeconds(20));
+        } finally {
+            deleteConfigFile();
+        }
     }
 }

@@ -14,12 +14,23 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.Socket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 
@@ -80,6 +91,90 @@ class EmbeddedKafkaIT {
             produce(kafka.clientProperties(), "restart", "after");
             assertThat(readCommitted(kafka.clientProperties(), "restart", 2)).containsExactly("before", "after");
         }
+    }
+
+    @Test
+    void everyListenerBindsLoopbackOnlyAlsoAfterARestart() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.builder().brokers(2).start()) {
+            Set<Integer> ports = kafka.listenerPorts();
+            assertThat(ports).hasSize(3); // broker 0 + its controller, broker 1
+            assertLoopbackOnly(ports);
+            kafka.restartBroker(0);
+            kafka.restartBroker(1);
+            assertThat(kafka.listenerPorts()).isEqualTo(ports);
+            assertLoopbackOnly(ports);
+            kafka.createTopics(1, "loopback");
+            produce(kafka.clientProperties(), "loopback", "still reachable on localhost");
+        }
+    }
+
+    /**
+     * Every listening socket of this JVM on {@code ports}, as the kernel lists it in /proc/net/tcp and tcp6, has a
+     * loopback local address; and a connection through each non-loopback IPv4 address of the machine is refused.
+     */
+    private static void assertLoopbackOnly(Set<Integer> ports) throws IOException {
+        Map<Integer, List<InetAddress>> bound = listeningSocketsOfThisJvm();
+        for (int port : ports) {
+            assertThat(bound.get(port)).as("listening sockets on port %d", port).isNotEmpty()
+                    .allSatisfy(a -> assertThat(a.isLoopbackAddress()).as("%s:%d is loopback", a, port).isTrue());
+        }
+        for (InetAddress external : nonLoopbackIpv4Addresses()) {
+            for (int port : ports) {
+                try (Socket s = new Socket()) {
+                    assertThatThrownBy(() -> s.connect(new InetSocketAddress(external, port), 2000))
+                            .as("connect to %s:%d", external, port).isInstanceOf(ConnectException.class);
+                }
+            }
+        }
+    }
+
+    /** Local addresses of the LISTEN sockets owned by this process, by port (Linux /proc). */
+    private static Map<Integer, List<InetAddress>> listeningSocketsOfThisJvm() throws IOException {
+        Set<String> inodes = new HashSet<>();
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                try {
+                    String target = Files.readSymbolicLink(fd).toString();
+                    if (target.startsWith("socket:[")) inodes.add(target.substring(8, target.length() - 1));
+                } catch (IOException gone) {
+                    // closed meanwhile
+                }
+            }
+        }
+        Map<Integer, List<InetAddress>> out = new HashMap<>();
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            List<String> lines = Files.readAllLines(Path.of(table));
+            for (String line : lines.subList(1, lines.size())) {
+                String[] f = line.trim().split("\\s+");
+                if (!f[3].equals("0A") || !inodes.contains(f[9])) continue; // 0A: TCP_LISTEN
+                String[] local = f[1].split(":");
+                out.computeIfAbsent(Integer.parseInt(local[1], 16), p -> new ArrayList<>()).add(procAddress(local[0]));
+            }
+        }
+        return out;
+    }
+
+    /** /proc/net/tcp{,6} hex: 32-bit words, each in the host's (little-endian) byte order. */
+    private static InetAddress procAddress(String hex) throws IOException {
+        byte[] bytes = new byte[hex.length() / 2];
+        for (int word = 0; word < bytes.length / 4; word++) {
+            for (int b = 0; b < 4; b++) {
+                int at = word * 8 + (3 - b) * 2;
+                bytes[word * 4 + b] = (byte) Integer.parseInt(hex.substring(at, at + 2), 16);
+            }
+        }
+        return InetAddress.getByAddress(bytes);
+    }
+
+    private static List<InetAddress> nonLoopbackIpv4Addresses() throws IOException {
+        List<InetAddress> out = new ArrayList<>();
+        for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+            if (!nic.isUp()) continue;
+            for (InetAddress a : Collections.list(nic.getInetAddresses())) {
+                if (a instanceof Inet4Address && !a.isLoopbackAddress()) out.add(a);
+            }
+        }
+        return out;
     }
 
     @Test
