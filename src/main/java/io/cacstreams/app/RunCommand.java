@@ -3,6 +3,7 @@ package io.cacstreams.app;
 import io.cacstreams.config.AppConfig;
 import io.cacstreams.config.ConfigLoader;
 import io.cacstreams.serde.SchemaRegistryClient;
+import io.cacstreams.topology.Topics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.Topology;
 import org.slf4j.Logger;
@@ -15,6 +16,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -23,7 +25,9 @@ import java.util.concurrent.Callable;
 /**
  * Runs the application until SIGTERM/SIGINT or a fatal error. In order: load and validate the configuration (exit 2
  * if invalid), open the registry client, check (or create) the topics (exit 1 if some are missing, or if the broker
- * cannot be reached within 30s), build the topology, start the ops endpoints, start Kafka Streams.
+ * cannot be reached within 30s), build the topology, resolve the output schema ids (best effort, so that a later
+ * registry outage does not hold up outputs with old schemas: {@link Topics#resolveOutputSchemas()}), start the ops
+ * endpoints, start Kafka Streams.
  * <p>Exit status: 1 when Kafka Streams reaches ERROR (see {@link UncaughtExceptionPolicy}). On SIGTERM the shutdown
  * hook closes Kafka Streams cleanly (committing what was processed) and the JVM then exits with its usual status for
  * that signal, 143 (130 for SIGINT), which supervisors read as "stopped on request".
@@ -78,6 +82,7 @@ final class RunCommand implements Callable<Integer> {
             MicrometerObserver observer = new MicrometerObserver();
             Topology topology = context.topology().build(cfg, registry, observer);
             log.info("topology:\n{}", topology.describe());
+            resolveOutputSchemas(cfg, registry);
             StreamsRuntime runtime = new StreamsRuntime(topology, streamsProps, UncaughtExceptionPolicy.defaults());
             try (runtime; OpsServer ops = new OpsServer(cfg.ops(), runtime.health())) {
                 ops.bindStreams(runtime.streams());
@@ -106,6 +111,16 @@ final class RunCommand implements Callable<Integer> {
                     + " configured count", cfg.state().conversionsPartitions(), cfg.topics().conversions(), found);
         }
         return cfg;
+    }
+
+    /** Caches the output schema ids in {@code registry}, which the topology's serdes share; problems are logged. */
+    static void resolveOutputSchemas(AppConfig cfg, SchemaRegistryClient registry) {
+        List<String> problems = Topics.of(cfg, registry).resolveOutputSchemas();
+        if (problems.isEmpty()) {
+            log.info("output schema ids resolved ({})", registry);
+        } else {
+            log.warn("output schema ids not all resolved; each is resolved on its first write instead: {}", problems);
+        }
     }
 
     /** The Streams properties and the application's own settings, secrets hidden. */

@@ -163,7 +163,11 @@ class BadInputAndOutageIT {
         assertNoSecrets(childLog(dir));
     }
 
-    @Tag("open-weakness") // processing stalls during the outage instead of continuing on cached schemas: open (issue 4)
+    // The outage itself passes since the output schema ids are resolved at start (docs/fault-findings.md): events with
+    // cached schemas keep going, the new id waits (1 thread replacement) and is processed when the registry is back.
+    // Still tagged: 1 of 3 runs after the fix failed on the intermittent alert loss seen without any outage too
+    // (a committed RESOLVED whose FIRING is missing, here LTV_CAC_BELOW_TARGET/paid_social/7d): open (issue 4)
+    @Tag("open-weakness")
     @Test
     void registryOutageCachedSchemasKeepGoingAndANewSchemaWaitsUntilItIsBack() throws Exception {
         Path dir = workDir("registry-outage");

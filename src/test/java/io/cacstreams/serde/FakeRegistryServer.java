@@ -18,16 +18,16 @@ import java.util.concurrent.Executors;
 import java.util.function.Function;
 
 /** A scripted HTTP(S) server standing in for a schema registry; it records every request. */
-final class FakeRegistryServer implements AutoCloseable {
-    record Request(String method, String path, String authorization, String contentType, String body) {
+public final class FakeRegistryServer implements AutoCloseable {
+    public record Request(String method, String path, String authorization, String contentType, String body) {
     }
 
-    record Reply(int status, String body, long delayMillis) {
-        static Reply json(int status, String body) {
+    public record Reply(int status, String body, long delayMillis) {
+        public static Reply json(int status, String body) {
             return new Reply(status, body, 0);
         }
 
-        static Reply error(int status, int code, String message) {
+        public static Reply error(int status, int code, String message) {
             return new Reply(status, "{\"error_code\":" + code + ",\"message\":\"" + message + "\"}", 0);
         }
     }
@@ -38,7 +38,7 @@ final class FakeRegistryServer implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    final List<Request> requests = new CopyOnWriteArrayList<>();
+    public final List<Request> requests = new CopyOnWriteArrayList<>();
     private volatile Function<Request, Reply> script = r -> Reply.error(500, 50001, "no script");
 
     private FakeRegistryServer(HttpServer server) {
@@ -48,7 +48,7 @@ final class FakeRegistryServer implements AutoCloseable {
         server.start();
     }
 
-    static FakeRegistryServer http() throws IOException {
+    public static FakeRegistryServer http() throws IOException {
         return new FakeRegistryServer(HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0));
     }
 
@@ -65,12 +65,12 @@ final class FakeRegistryServer implements AutoCloseable {
         return new FakeRegistryServer(server);
     }
 
-    FakeRegistryServer script(Function<Request, Reply> script) {
+    public FakeRegistryServer script(Function<Request, Reply> script) {
         this.script = script;
         return this;
     }
 
-    String url(String prefix) {
+    public String url(String prefix) {
         String scheme = server instanceof HttpsServer ? "https" : "http";
         return scheme + "://127.0.0.1:" + server.getAddress().getPort() + prefix;
     }
