@@ -58,7 +58,9 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
         this.conversions = new ConversionWatermark(context.getStateStore(StoreNames.CUSTOMER_CLOCK),
                 config.state().conversionsPartitions(), IDLE_MS,
                 context.currentSystemTimeMs());
-        this.lastWatermark = conversions.now(context.currentSystemTimeMs());
+        // null: the first record or punctuation after a (re)assignment gives up on whatever the restored watermark
+        // allows (what an aborted transaction had given up on is held again after a failover)
+        this.lastWatermark = null;
         // partitions going idle can move the watermark without any record arriving
         context.schedule(java.time.Duration.ofMinutes(1), org.apache.kafka.streams.processor.PunctuationType.WALL_CLOCK_TIME,
                 this::maybeExpire);
