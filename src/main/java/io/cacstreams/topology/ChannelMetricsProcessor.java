@@ -73,7 +73,7 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelFact, St
         long now = clock.now();
         if ((f.getKind() == FactKind.SPEND || f.getKind() == FactKind.LEAD)
                 && dedup.check(channel + "|" + f.getKind() + "|" + f.getEventId(), now,
-                Deduplicator.coordinates(f.getOrigin())) == Deduplicator.Verdict.DUPLICATE) {
+                Deduplicator.coordinates(f.getOrigin()), Deduplicator.read(context)) == Deduplicator.Verdict.DUPLICATE) {
             if (!AppConfig.ALL.equals(channel)) observer.duplicate(f.getKind() == FactKind.SPEND
                     ? config.topics().spend() : config.topics().leads());
             return;

@@ -79,7 +79,7 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
         if (e.getKind() == CustomerEventKind.CONVERSION) {
             conversions.advance(e.getOrigin().getPartition(), e.getOccurredAt(), context.currentSystemTimeMs());
         }
-        if (dedup.check(e.getKind() + ":" + e.getEventId(), clock.now(), Deduplicator.coordinates(e.getOrigin()))
+        if (dedup.check(e.getKind() + ":" + e.getEventId(), clock.now(), from(e), Deduplicator.read(context))
                 == Deduplicator.Verdict.DUPLICATE) {
             observer.duplicate(topic);
         } else {

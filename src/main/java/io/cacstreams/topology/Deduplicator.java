@@ -12,12 +12,15 @@ import java.time.Duration;
  * slot of 1/8 of the retention, so a lookup visits a handful of time slots whatever the store implementation
  * (the in-memory window store scans every distinct timestamp in the range).
  * <p>
- * Each id is kept with the coordinates (topic, partition, offset) of the input record that carried it. The same id
- * from other coordinates is a duplicate (a producer retry, a re-send); the same id from the same coordinates is the
- * same record read again: under {@code at_least_once}, after a crash, records since the last commit are processed
- * again while the de-duplication store (written at once) may already hold them and the effects they had (outputs,
- * cached state) may be lost. Such a replay must not be dropped, or the event would be lost; it is processed again
- * (more than once is what at-least-once allows). Under exactly-once a replay never reaches a store that saw it.
+ * Each id is kept with the coordinates (topic, partition, offset) of the input record that carried it and of the
+ * record this stage read it from (a repartition topic's). The same id from other input coordinates is a duplicate
+ * (a producer retry, a re-send). The same input record read again by this stage from the same place is a replay:
+ * under {@code at_least_once}, after a crash, a stage processes again the records since its last commit while its
+ * de-duplication store (written at once) may already hold them and the effects they had (cached state, outputs) may
+ * be lost. A replay must not be dropped, or the event would be lost; it is processed again (more than once is what
+ * at-least-once allows). A second copy of the same input record from another place (the upstream stage's own replay
+ * wrote it to the repartition topic again) is a duplicate: this stage read the first copy earlier in offset order
+ * and, should its effect have been lost, reads that first copy again itself. Under exactly-once neither happens.
  */
 final class Deduplicator {
     static final int SLOTS = 8;
@@ -47,28 +50,39 @@ final class Deduplicator {
 
     /** Where a record came from, as kept with its id: {@code topic-partition@offset} ("" if not known). */
     static String coordinates(Origin origin) {
-        return origin == null ? "" : origin.getTopic() + "-" + origin.getPartition() + "@" + origin.getOffset();
+        return origin == null ? "" : coordinates(origin.getTopic(), origin.getPartition(), origin.getOffset());
+    }
+
+    static String coordinates(String topic, int partition, long offset) {
+        return topic + "-" + partition + "@" + offset;
     }
 
     /**
-     * {@link Verdict#DUPLICATE} if {@code id} was accepted from other coordinates less than the retention ago
-     * ({@code now - acceptedAt < retention}, exactly: the stored value has the stream time it was accepted at),
-     * {@link Verdict#REPLAY} if from the same coordinates; otherwise remembers it as accepted {@code now} from
-     * {@code coordinates} and returns {@link Verdict#NEW}.
+     * {@link Verdict#REPLAY} if {@code id} was accepted less than the retention ago ({@code now - acceptedAt <
+     * retention}, exactly: the stored value has the stream time it was accepted at) from the same input record read
+     * from the same place ({@code origin} and {@code read} both equal and known), {@link Verdict#DUPLICATE} if
+     * otherwise accepted within the retention; else remembers it as accepted {@code now} and returns
+     * {@link Verdict#NEW}.
      */
-    Verdict check(String id, long now, String coordinates) {
+    Verdict check(String id, long now, String origin, String read) {
+        String where = origin + "|" + read;
         try (WindowStoreIterator<String> it = store.fetch(id, now - retentionMs - slotMs, now)) {
             while (it.hasNext()) {
                 String v = it.next().value;
                 int bar = v.indexOf('|');
                 long acceptedAt = Long.parseLong(bar < 0 ? v : v.substring(0, bar));
                 if (now - acceptedAt < retentionMs) {
-                    String from = bar < 0 ? "" : v.substring(bar + 1);
-                    return !from.isEmpty() && from.equals(coordinates) ? Verdict.REPLAY : Verdict.DUPLICATE;
+                    boolean known = !origin.isEmpty() && !read.isEmpty();
+                    return known && bar >= 0 && v.substring(bar + 1).equals(where) ? Verdict.REPLAY : Verdict.DUPLICATE;
                 }
             }
         }
-        store.put(id, now + "|" + coordinates, Math.floorDiv(now, slotMs) * slotMs);
+        store.put(id, now + "|" + where, Math.floorDiv(now, slotMs) * slotMs);
         return Verdict.NEW;
+    }
+
+    /** The coordinates of the record being processed, or "" outside of processing. */
+    static String read(org.apache.kafka.streams.processor.api.ProcessorContext<?, ?> context) {
+        return context.recordMetadata().map(m -> coordinates(m.topic(), m.partition(), m.offset())).orElse("");
     }
 }

@@ -66,8 +66,10 @@ class CustomerReplayTest {
         return b.build();
     }
 
-    private List<Routed> process(CustomerEvent e) {
+    /** Processes {@code e} as read from offset {@code read} of the customer stage's input. */
+    private List<Routed> process(CustomerEvent e, long read) {
         ctx.resetForwards();
+        ctx.setRecordMetadata("conversions-by-customer-repartition", 0, read);
         processor.process(new Record<>(e.getCustomerId(), e, e.getOccurredAt()));
         return ctx.forwarded().stream().<Routed>map(f -> f.record().value()).toList();
     }
@@ -84,36 +86,38 @@ class CustomerReplayTest {
     @Test
     void aConversionReadAgainIsSentOnAgainAndAReSentOneIsADuplicate() {
         CustomerEvent c = event(CustomerEventKind.CONVERSION, "conv-1", "cust-1", 10 * DAY, 7);
-        assertThat(facts(process(c))).containsExactly(FactKind.ACQUIRED, FactKind.ACQUIRED); // channel and ALL
-        List<Routed> again = process(c);
+        assertThat(facts(process(c, 100))).containsExactly(FactKind.ACQUIRED, FactKind.ACQUIRED); // channel and ALL
+        List<Routed> again = process(c, 100);
         assertThat(facts(again)).as("replay: sent on again").containsExactly(FactKind.ACQUIRED, FactKind.ACQUIRED);
         assertThat(dead(again)).isEmpty();
+        assertThat(process(c, 130)).as("a second copy of the same input record (upstream replay): a duplicate")
+                .isEmpty();
 
         CustomerEvent resent = CustomerEvent.newBuilder(c).setOrigin(Origin.newBuilder(c.getOrigin()).setOffset(8).build()).build();
-        assertThat(process(resent)).as("same eventId from another offset: a duplicate").isEmpty();
+        assertThat(process(resent, 101)).as("same eventId from another input offset: a duplicate").isEmpty();
 
         CustomerEvent other = event(CustomerEventKind.CONVERSION, "conv-2", "cust-1", 11 * DAY, 9);
-        assertThat(dead(process(other))).containsExactly(DeadLetterReason.ALREADY_ACTIVE);
+        assertThat(dead(process(other, 102))).containsExactly(DeadLetterReason.ALREADY_ACTIVE);
     }
 
     @Test
     void aChurnReadAgainIsSentOnAgainNotHeldOrDeadLettered() {
-        process(event(CustomerEventKind.CONVERSION, "conv-1", "cust-1", 10 * DAY, 7));
+        process(event(CustomerEventKind.CONVERSION, "conv-1", "cust-1", 10 * DAY, 7), 100);
         CustomerEvent churn = event(CustomerEventKind.CHURN, "churn-1", "cust-1", 12 * DAY, 3);
-        assertThat(facts(process(churn))).containsExactly(FactKind.CHURNED, FactKind.CHURNED);
-        List<Routed> again = process(churn);
+        assertThat(facts(process(churn, 101))).containsExactly(FactKind.CHURNED, FactKind.CHURNED);
+        List<Routed> again = process(churn, 101);
         assertThat(facts(again)).containsExactly(FactKind.CHURNED, FactKind.CHURNED);
         assertThat(dead(again)).isEmpty();
         // a second churn of the churned customer from elsewhere is held (and given up later), not re-counted
-        assertThat(process(event(CustomerEventKind.CHURN, "churn-2", "cust-1", 13 * DAY, 4))).isEmpty();
+        assertThat(process(event(CustomerEventKind.CHURN, "churn-2", "cust-1", 13 * DAY, 4), 102)).isEmpty();
     }
 
     @Test
     void aHeldChurnReadAgainIsHeldOnce() {
         CustomerEvent churn = event(CustomerEventKind.CHURN, "churn-1", "cust-9", 12 * DAY, 3);
-        assertThat(process(churn)).isEmpty();
-        assertThat(process(churn)).isEmpty();
-        List<Routed> out = process(event(CustomerEventKind.CONVERSION, "conv-9", "cust-9", 10 * DAY, 7));
+        assertThat(process(churn, 100)).isEmpty();
+        assertThat(process(churn, 100)).isEmpty();
+        List<Routed> out = process(event(CustomerEventKind.CONVERSION, "conv-9", "cust-9", 10 * DAY, 7), 101);
         assertThat(facts(out)).as("acquired, then the held churn applied once")
                 .containsExactly(FactKind.ACQUIRED, FactKind.ACQUIRED, FactKind.CHURNED, FactKind.CHURNED);
         assertThat(dead(out)).isEmpty();

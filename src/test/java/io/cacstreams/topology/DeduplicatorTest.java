@@ -28,25 +28,29 @@ class DeduplicatorTest {
     }
 
     @Test
-    void theSameIdFromOtherCoordinatesIsADuplicateFromTheSameOnesAReplay() {
-        assertThat(dedup.check("e1", 1_000, "spend-0@5")).isEqualTo(NEW);
-        assertThat(dedup.check("e1", 2_000, "spend-0@9")).as("re-sent by a producer").isEqualTo(DUPLICATE);
-        assertThat(dedup.check("e1", 3_000, "spend-0@5")).as("the record read again").isEqualTo(REPLAY);
-        assertThat(dedup.check("e2", 3_000, "spend-0@5")).isEqualTo(NEW);
+    void theSameIdFromOtherCoordinatesIsADuplicateTheSameRecordReadAgainAReplay() {
+        assertThat(dedup.check("e1", 1_000, "spend-0@5", "rep-2@40")).isEqualTo(NEW);
+        assertThat(dedup.check("e1", 2_000, "spend-0@9", "rep-2@41")).as("re-sent by a producer").isEqualTo(DUPLICATE);
+        assertThat(dedup.check("e1", 3_000, "spend-0@5", "rep-2@40")).as("this stage reads it again").isEqualTo(REPLAY);
+        assertThat(dedup.check("e1", 3_000, "spend-0@5", "rep-2@77"))
+                .as("a second copy written by the upstream stage's replay").isEqualTo(DUPLICATE);
+        assertThat(dedup.check("e2", 3_000, "spend-0@5", "rep-2@40")).isEqualTo(NEW);
     }
 
     @Test
     void retentionIsExact() {
         long r = RETENTION.toMillis();
-        assertThat(dedup.check("e1", 10_000, "t-0@1")).isEqualTo(NEW);
-        assertThat(dedup.check("e1", 10_000 + r - 1, "t-0@2")).isEqualTo(DUPLICATE);
-        assertThat(dedup.check("e1", 10_000 + r, "t-0@3")).as("accepted a full retention ago: forgotten").isEqualTo(NEW);
-        assertThat(dedup.check("e1", 10_000 + r + 1, "t-0@4")).as("remembered anew").isEqualTo(DUPLICATE);
+        assertThat(dedup.check("e1", 10_000, "t-0@1", "r-0@1")).isEqualTo(NEW);
+        assertThat(dedup.check("e1", 10_000 + r - 1, "t-0@2", "r-0@2")).isEqualTo(DUPLICATE);
+        assertThat(dedup.check("e1", 10_000 + r, "t-0@3", "r-0@3")).as("accepted a full retention ago: forgotten").isEqualTo(NEW);
+        assertThat(dedup.check("e1", 10_000 + r + 1, "t-0@4", "r-0@4")).as("remembered anew").isEqualTo(DUPLICATE);
     }
 
     @Test
     void unknownCoordinatesAreNeverAReplay() {
-        assertThat(dedup.check("e1", 1_000, "")).isEqualTo(NEW);
-        assertThat(dedup.check("e1", 1_001, "")).isEqualTo(DUPLICATE);
+        assertThat(dedup.check("e1", 1_000, "", "")).isEqualTo(NEW);
+        assertThat(dedup.check("e1", 1_001, "", "")).isEqualTo(DUPLICATE);
+        assertThat(dedup.check("e2", 1_000, "t-0@1", "")).isEqualTo(NEW);
+        assertThat(dedup.check("e2", 1_001, "t-0@1", "")).isEqualTo(DUPLICATE);
     }
 }
