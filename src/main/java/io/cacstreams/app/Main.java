@@ -3,7 +3,6 @@ package io.cacstreams.app;
 import io.cacstreams.config.ConfigException;
 import io.cacstreams.config.RegistrySettings;
 import io.cacstreams.serde.SchemaRegistryClient;
-import io.cacstreams.topology.CacTopology;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -41,7 +40,7 @@ public final class Main implements Runnable {
 
     /** The real process: the environment, the topology of {@code io.cacstreams.topology}, the real registry. */
     public static Context production() {
-        return new Context(System.getenv(), CacTopology::build, SchemaRegistryClient::create);
+        return new Context(System.getenv(), TopologySource.CAC, SchemaRegistryClient::create);
     }
 
     public static void main(String[] args) {

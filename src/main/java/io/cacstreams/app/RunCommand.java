@@ -3,7 +3,6 @@ package io.cacstreams.app;
 import io.cacstreams.config.AppConfig;
 import io.cacstreams.config.ConfigLoader;
 import io.cacstreams.serde.SchemaRegistryClient;
-import io.cacstreams.topology.Topics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.Topology;
 import org.slf4j.Logger;
@@ -26,7 +25,7 @@ import java.util.concurrent.Callable;
  * Runs the application until SIGTERM/SIGINT or a fatal error. In order: load and validate the configuration (exit 2
  * if invalid), open the registry client, check (or create) the topics (exit 1 if some are missing, or if the broker
  * cannot be reached within 30s), build the topology, resolve the output schema ids (best effort, so that a later
- * registry outage does not hold up outputs with old schemas: {@link Topics#resolveOutputSchemas()}), start the ops
+ * registry outage does not hold up outputs with old schemas: {@link TopologySource#resolveOutputSchemas}), start the ops
  * endpoints, start Kafka Streams.
  * <p>Exit status: 1 when Kafka Streams reaches ERROR (see {@link UncaughtExceptionPolicy}). On SIGTERM the shutdown
  * hook closes Kafka Streams cleanly (committing what was processed) and the JVM then exits with its usual status for
@@ -82,7 +81,7 @@ final class RunCommand implements Callable<Integer> {
             MicrometerObserver observer = new MicrometerObserver();
             Topology topology = context.topology().build(cfg, registry, observer);
             log.info("topology:\n{}", topology.describe());
-            resolveOutputSchemas(cfg, registry);
+            resolveOutputSchemas(context.topology(), cfg, registry);
             StreamsRuntime runtime = new StreamsRuntime(topology, streamsProps, UncaughtExceptionPolicy.defaults());
             try (runtime; OpsServer ops = new OpsServer(cfg.ops(), runtime.health())) {
                 ops.bindStreams(runtime.streams());
@@ -114,8 +113,8 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** Caches the output schema ids in {@code registry}, which the topology's serdes share; problems are logged. */
-    static void resolveOutputSchemas(AppConfig cfg, SchemaRegistryClient registry) {
-        List<String> problems = Topics.of(cfg, registry).resolveOutputSchemas();
+    static void resolveOutputSchemas(TopologySource topology, AppConfig cfg, SchemaRegistryClient registry) {
+        List<String> problems = topology.resolveOutputSchemas(cfg, registry);
         if (problems.isEmpty()) {
             log.info("output schema ids resolved ({})", registry);
         } else {

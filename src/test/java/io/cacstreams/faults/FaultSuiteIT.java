@@ -221,27 +221,34 @@ class FaultSuiteIT {
         assertThat(o.summary().alertTransitions()).as("alerts must be exercised").isPositive();
     }
 
-    private void severalInstances(int standbys, int order) throws Exception {
+    /**
+     * {@code instances} instances of one application: the first starts alone, the others join mid-stream one by one,
+     * then the first is killed (kill -9, during an open transaction) and the others carry on.
+     */
+    private void severalInstances(int instances, int standbys, int order) throws Exception {
         Instant[] kill = new Instant[1];
         ChildApp[] survivor = new ChildApp[1];
         VerifyRun.Chaos chaos = in -> {
             ChildApp a = in.get(0);
             awaitRunning(a, Instant.EPOCH, Duration.ofSeconds(60));
             Thread.sleep(1500);
-            Instant joined = Instant.now();
-            ChildApp b = in.startNew(); // joins mid-stream
-            awaitRunning(b, joined, Duration.ofSeconds(60));
-            awaitRunning(a, joined, Duration.ofSeconds(30)); // a finished the rebalance too
+            for (int i = 1; i < instances; i++) {
+                Instant joined = Instant.now();
+                ChildApp b = in.startNew(); // joins mid-stream
+                awaitRunning(b, joined, Duration.ofSeconds(60));
+                awaitRunning(a, joined, Duration.ofSeconds(30)); // a finished the rebalance too
+                if (survivor[0] == null) survivor[0] = b;
+            }
             Thread.sleep(3000);
             try (Admin admin = kafka.admin()) {
                 kill[0] = Instant.now();
-                killMidTransaction(in, a, admin); // not restarted: b carries on alone
+                killMidTransaction(in, a, admin); // not restarted: the others carry on
             }
-            survivor[0] = b;
-            awaitRunning(b, kill[0], Duration.ofSeconds(90));
+            awaitRunning(survivor[0], kill[0], Duration.ofSeconds(90));
             in.note("survivor RUNNING again");
         };
-        Outcome o = run("2 join+kill, standby=" + standbys, Map.of("num.standby.replicas", Integer.toString(standbys)),
+        Outcome o = run(instances + " join+kill, standby=" + standbys,
+                Map.of("num.standby.replicas", Integer.toString(standbys)),
                 options(20 + order).withPartitions(6).withChaos(chaos), 0);
         if (kill[0] != null && survivor[0] != null) {
             Path log = survivor[0].log();
@@ -260,14 +267,14 @@ class FaultSuiteIT {
                 }
             }
             timings.add(String.format(Locale.ROOT,
-                    "scenario 2, num.standby.replicas=%d: failover %s ms (kill -> survivor RUNNING; session.timeout.ms"
+                    "%d instances, num.standby.replicas=%d: failover %s ms (kill -> survivor RUNNING; session.timeout.ms"
                             + "=10000), rebalance detected %s ms after kill, restore %s ms (rebalance -> RUNNING),"
                             + " %d changelog partitions restored after the kill with %d records in total, last"
                             + " restore line %s ms after kill",
-                    standbys, ms(kill[0], running), ms(kill[0], rebalance), ms(rebalance, running), changelogs,
+                    instances, standbys, ms(kill[0], running), ms(kill[0], rebalance), ms(rebalance, running), changelogs,
                     restored, ms(kill[0], lastRestore)));
         }
-        assertThat(o.summary().instances()).isEqualTo(2);
+        assertThat(o.summary().instances()).isEqualTo(instances);
         assertThat(o.summary().mismatches()).as(o.printed()).isEmpty();
         assertThat(o.summary().pending()).as(o.printed()).isNull();
     }
@@ -280,14 +287,21 @@ class FaultSuiteIT {
     @Order(2)
     @Timeout(value = 4, unit = TimeUnit.MINUTES)
     void instanceJoinsAndOneIsKilledWithoutStandbys() throws Exception {
-        severalInstances(0, 0);
+        severalInstances(2, 0, 0);
     }
 
     @Test
     @Order(3)
     @Timeout(value = 4, unit = TimeUnit.MINUTES)
     void instanceJoinsAndOneIsKilledWithStandbys() throws Exception {
-        severalInstances(1, 1);
+        severalInstances(2, 1, 1);
+    }
+
+    @Test
+    @Order(6)
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void twoInstancesJoinAndOneOfThreeIsKilledWithStandbys() throws Exception {
+        severalInstances(3, 1, 2);
     }
 
     @Test
