@@ -78,19 +78,33 @@ final class RunCommand implements Callable<Integer> {
                 return Main.EXIT_FAILED;
             }
             cfg = withConversionsPartitions(cfg, report);
-            MicrometerObserver observer = new MicrometerObserver();
-            Topology topology = context.topology().build(cfg, registry, observer);
-            log.info("topology:\n{}", topology.describe());
-            resolveOutputSchemas(context.topology(), cfg, registry);
-            StreamsRuntime runtime = new StreamsRuntime(topology, streamsProps, UncaughtExceptionPolicy.defaults());
-            try (runtime; OpsServer ops = new OpsServer(cfg.ops(), runtime.health())) {
-                ops.bindStreams(runtime.streams());
-                observer.bindTo(ops.registry());
-                Thread hook = runtime.installShutdownHook();
-                runtime.start();
-                int code = runtime.awaitExit();
-                removeHook(hook);
-                return code;
+            for (int attempt = 1; ; attempt++) {
+                MicrometerObserver observer = new MicrometerObserver();
+                Topology topology = context.topology().build(cfg, registry, observer);
+                if (attempt == 1) {
+                    log.info("topology:\n{}", topology.describe());
+                    resolveOutputSchemas(context.topology(), cfg, registry);
+                }
+                StreamsRuntime runtime = new StreamsRuntime(topology, streamsProps, UncaughtExceptionPolicy.defaults());
+                try (runtime; OpsServer ops = new OpsServer(cfg.ops(), runtime.health())) {
+                    ops.bindStreams(runtime.streams());
+                    observer.bindTo(ops.registry());
+                    Thread hook = runtime.installShutdownHook();
+                    try {
+                        runtime.start();
+                    } catch (RuntimeException e) {
+                        removeHook(hook);
+                        if (attempt > 1 || !StreamsRuntime.isUnreadableLocalState(e)) throw e;
+                        log.error("local state cannot be opened ({}): wiping this instance's local state of {} (it"
+                                + " is rebuilt from the changelog topics) and starting again", Errors.rootMessage(e),
+                                cfg.applicationId());
+                        runtime.closeAndWipeLocalState();
+                        continue;
+                    }
+                    int code = runtime.awaitExit();
+                    removeHook(hook);
+                    return code;
+                }
             }
         }
     }

@@ -71,6 +71,35 @@ public final class StreamsRuntime implements AutoCloseable {
         streams.start();
     }
 
+    /**
+     * True if {@code e} (from {@link #start}) comes from local state that cannot be opened: a store RocksDB refuses,
+     * e.g. after a kill -9 in the middle of deleting an expired window segment (its CURRENT names a MANIFEST that is
+     * gone). Local state is only a cache of the changelog topics, so it can be wiped and rebuilt.
+     */
+    public static boolean isUnreadableLocalState(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.apache.kafka.streams.errors.ProcessorStateException
+                    || t.getClass().getName().startsWith("org.rocksdb.")) return true;
+        }
+        return false;
+    }
+
+    /**
+     * Closes (leaving the group, so that the next start need not wait out this member's session) and deletes this
+     * instance's local state of the application; it is restored from the changelog topics by the next start.
+     */
+    public void closeAndWipeLocalState() {
+        if (!closed.compareAndSet(false, true)) throw new IllegalStateException("already closed");
+        try {
+            streams.close(org.apache.kafka.streams.CloseOptions.groupMembershipOperation(
+                    org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(CLOSE_TIMEOUT));
+            streams.cleanUp();
+        } finally {
+            exit.complete(EXIT_OK);
+            closeDone.countDown();
+        }
+    }
+
     /** Closes this runtime cleanly when the JVM is asked to stop (SIGTERM, SIGINT). */
     public Thread installShutdownHook() {
         Thread hook = new Thread(() -> {

@@ -10,9 +10,13 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.junit.jupiter.api.AfterAll;
@@ -69,6 +73,74 @@ class RunCommandIT {
                 }, Named.as("check"))
                 .to(cfg.topics().metrics(), Produced.with(Serdes.String(), Serdes.String()).withName("metrics-sink"));
         return b.build();
+    }
+
+    /** The value {@link #standInWithStore} fails on (a fatal error that ends a run). */
+    private static volatile String poison = "boom";
+
+    /** A stand-in with a segmented RocksDB store (a windowed count), to corrupt between runs. */
+    static Topology standInWithStore(AppConfig cfg, SchemaRegistryClient registry,
+                                     io.cacstreams.topology.TopologyObserver observer) {
+        StreamsBuilder b = new StreamsBuilder();
+        b.stream(cfg.topics().spend(), Consumed.with(Serdes.String(), Serdes.String()).withName("spend-source"))
+                .mapValues(v -> {
+                    if (v.equals(poison)) throw new IllegalStateException(v);
+                    return v;
+                }, Named.as("check"))
+                .groupByKey(Grouped.<String, String>as("by-key").withKeySerde(Serdes.String()).withValueSerde(Serdes.String()))
+                .windowedBy(TimeWindows.ofSizeWithNoGrace(Duration.ofDays(1)))
+                .count(Named.as("count"), Materialized.<String, Long, org.apache.kafka.streams.state.WindowStore<
+                        org.apache.kafka.common.utils.Bytes, byte[]>>as("counts").withCachingDisabled())
+                .toStream(Named.as("counts-out"))
+                .map((w, n) -> KeyValue.pair(w.key(), Long.toString(n)), Named.as("unwindow"))
+                .to(cfg.topics().metrics(), Produced.with(Serdes.String(), Serdes.String()).withName("metrics-sink"));
+        return b.build();
+    }
+
+    /**
+     * Local state is a cache of the changelogs: a store RocksDB cannot open (seen after a kill -9 during a segment's
+     * deletion: CURRENT naming a MANIFEST that is gone) must not keep the application from starting. (at_least_once:
+     * exactly-once wipes a task's state itself after an unclean close, so the first run's error would remove it.)
+     */
+    @Test
+    void aCorruptLocalStoreIsWipedAndRebuiltFromItsChangelog() throws Exception {
+        String app = "run-corrupt";
+        var ctx = new Main.Context(Map.of(), RunCommandIT::standInWithStore, s -> new MainTest.UnusedRegistry());
+        int port1 = freePort();
+        CompletableFuture<Integer> first = CompletableFuture.supplyAsync(() -> new Main(ctx).commandLine().execute(
+                args(app, port1, "--set", "cac.topics.create=true", "--set", "cac.topics.partitions=1",
+                        "--set", "commit.interval.ms=100", "--set", "processing.guarantee=at_least_once",
+                        "--set", "session.timeout.ms=6000")));
+        awaitReady(port1, first);
+        poison = "boom-1";
+        produce(app + ".spend", "one");
+        assertThat(read(app + ".metrics", 1)).containsExactly("1");
+        produce(app + ".spend", "boom-1");
+        assertThat(first.get(60, TimeUnit.SECONDS)).isEqualTo(1);
+        poison = "boom-2"; // the second run reads boom-1 again (never committed) and counts it
+
+        List<Path> manifests;
+        try (var files = Files.walk(tmp.resolve(app))) {
+            manifests = files.filter(f -> f.getFileName().toString().startsWith("MANIFEST-")
+                    && f.toString().contains("counts")).toList();
+        }
+        assertThat(manifests).as("RocksDB segments of the counts store").isNotEmpty();
+        for (Path m : manifests) Files.delete(m);
+
+        int port2 = freePort();
+        StringWriter err = new StringWriter();
+        var cl = new Main(ctx).commandLine();
+        cl.setErr(new PrintWriter(err, true));
+        CompletableFuture<Integer> second = CompletableFuture.supplyAsync(() -> cl.execute(
+                args(app, port2, "--set", "commit.interval.ms=100", "--set", "processing.guarantee=at_least_once",
+                        "--set", "session.timeout.ms=6000")));
+        awaitReady(port2, second);
+        produce(app + ".spend", "two");
+        assertThat(read(app + ".metrics", 3)).as("the count restored from the changelog (1), then boom-1 and two")
+                .contains("1", "2", "3");
+        produce(app + ".spend", "boom-2"); // ends the second run too
+        assertThat(second.get(60, TimeUnit.SECONDS)).isEqualTo(1);
+        assertThat(err.toString()).doesNotContain("Error opening store");
     }
 
     /** Entry point of the child process. */
