@@ -79,7 +79,7 @@ public final class StreamsRuntime implements AutoCloseable {
     public static boolean isUnreadableLocalState(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof org.apache.kafka.streams.errors.ProcessorStateException
-                    || t.getClass().getName().startsWith("org.rocksdb.")) return true;
+                    || t instanceof org.rocksdb.RocksDBException) return true;
         }
         return false;
     }

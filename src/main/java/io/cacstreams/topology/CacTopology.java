@@ -157,7 +157,7 @@ public final class CacTopology {
                     .withKeySerde(Serdes.String()).withValueSerde(stores.serde(CustomerEvent.class))
                     .withNumberOfPartitions(config.state().repartitionPartitions());
             if (progress) {
-                events = events.process(() -> new ConversionProgress(config.bucket()), Named.as(name + "-progress"));
+                events = events.process(() -> new ConversionProgress(config.topics().conversions(), config.bucket()), Named.as(name + "-progress"));
                 by = by.withStreamPartitioner(ConversionProgress.PARTITIONER);
             }
             return events.repartition(by);

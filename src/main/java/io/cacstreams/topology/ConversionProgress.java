@@ -36,12 +36,15 @@ final class ConversionProgress implements Processor<String, CustomerEvent, Strin
         }
     };
 
+    private final String topic;
     private final long bucketMs;
     private ProcessorContext<String, CustomerEvent> context;
     private Long clock;
     private Long sent;
 
-    ConversionProgress(Duration bucket) {
+    /** @param topic the conversions topic (whose partition this task reads) */
+    ConversionProgress(String topic, Duration bucket) {
+        this.topic = topic;
         this.bucketMs = bucket.toMillis();
     }
 
@@ -65,7 +68,6 @@ final class ConversionProgress implements Processor<String, CustomerEvent, Strin
 
     private void mark() {
         sent = clock;
-        String topic = context.recordMetadata().map(m -> m.topic()).orElse("");
         int partition = context.taskId().partition();
         Origin origin = Origin.newBuilder().setTopic(topic).setPartition(partition).setOffset(-1)
                 .setTimestamp(clock).build();

@@ -79,22 +79,24 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
         if (e.getKind() == CustomerEventKind.CONVERSION) {
             conversions.advance(e.getOrigin().getPartition(), e.getOccurredAt(), context.currentSystemTimeMs());
         }
-        if (dedup.check(e.getKind() + ":" + e.getEventId(), clock.now(), from(e), Deduplicator.read(context))
+        String from = from(e);
+        if (dedup.check(e.getKind() + ":" + e.getEventId(), clock.now(), from, Deduplicator.read(context))
                 == Deduplicator.Verdict.DUPLICATE) {
             observer.duplicate(topic);
         } else {
             switch (e.getKind()) {
-                case CONVERSION -> convert(e);
-                case CHURN -> churn(e);
+                case CONVERSION -> convert(e, from);
+                case CHURN -> churn(e, from);
                 case PROGRESS -> throw new IllegalStateException("handled above");
             }
         }
         maybeExpire(context.currentSystemTimeMs());
     }
 
-    private void convert(CustomerEvent e) {
+    /** @param from the coordinates of the input record of {@code e} ({@link #from}) */
+    private void convert(CustomerEvent e, String from) {
         CustomerRecord existing = customers.get(e.getCustomerId());
-        if (existing != null && existing.getActive() && from(e).equals(existing.getAcquiredFrom())) {
+        if (existing != null && existing.getActive() && from.equals(existing.getAcquiredFrom())) {
             // this very record read again (at-least-once after a crash): its effect is in the table, its fact may
             // be lost downstream; send it again (more than once is allowed there, loss never)
             emit(existing, FactKind.ACQUIRED, e.getEventId(), e.getOccurredAt());
@@ -112,7 +114,7 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
                 .setMonthlyRevenue(e.getMonthlyRevenue()).setCurrency(e.getCurrency())
                 .setMonthlyRevenueReporting(e.getMonthlyRevenueReporting()).setGrossMargin(e.getGrossMargin())
                 .setEffectiveMargin(margin).setAcquiredAt(e.getOccurredAt()).setActive(true).setChurnedAt(null)
-                .setAcquiredFrom(from(e)).setChurnedFrom(null)
+                .setAcquiredFrom(from).setChurnedFrom(null)
                 .build();
         emit(customer, FactKind.ACQUIRED, e.getEventId(), e.getOccurredAt());
 
@@ -136,9 +138,9 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
         customers.put(e.getCustomerId(), customer);
     }
 
-    private void churn(CustomerEvent e) {
+    private void churn(CustomerEvent e, String from) {
         CustomerRecord customer = customers.get(e.getCustomerId());
-        if (customer != null && !customer.getActive() && from(e).equals(customer.getChurnedFrom())) {
+        if (customer != null && !customer.getActive() && from.equals(customer.getChurnedFrom())) {
             emit(customer, FactKind.CHURNED, e.getEventId(), e.getOccurredAt()); // a replay, as in convert
             return;
         }
@@ -153,7 +155,7 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
         }
         PendingChurns held = pending.get(e.getCustomerId());
         List<CustomerEvent> churns = held == null ? new ArrayList<>() : new ArrayList<>(held.getChurns());
-        if (churns.stream().anyMatch(c -> from(c).equals(from(e)))) return; // held already (a replay)
+        if (churns.stream().anyMatch(c -> from(c).equals(from))) return; // held already (a replay)
         churns.add(e);
         pending.put(e.getCustomerId(), new PendingChurns(churns));
     }

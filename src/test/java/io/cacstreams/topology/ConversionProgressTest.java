@@ -35,7 +35,7 @@ class ConversionProgressTest {
         MockProcessorContext<String, CustomerEvent> ctx = new MockProcessorContext<>(new Properties(),
                 new TaskId(1, 3), null);
         ctx.setRecordMetadata("conversions", 3, 10);
-        ConversionProgress p = new ConversionProgress(Duration.ofHours(1));
+        ConversionProgress p = new ConversionProgress("conversions", Duration.ofHours(1));
         p.init(ctx);
 
         p.process(new Record<>("c1", conversion("c1", 10 * HOUR + 5), 0));
@@ -49,6 +49,7 @@ class ConversionProgressTest {
         assertThat(out.get(1).getOccurredAt()).isEqualTo(10 * HOUR + 5);
         assertThat(out.get(5).getOccurredAt()).isEqualTo(11 * HOUR + 1);
         assertThat(out.get(5).getOrigin().getPartition()).as("the input partition (the task's)").isEqualTo(3);
+        assertThat(out.get(5).getOrigin().getTopic()).isEqualTo("conversions");
 
         ctx.resetForwards();
         p.process(new Record<>("c5", conversion("c5", 11 * HOUR + 30), 0));
@@ -56,6 +57,7 @@ class ConversionProgressTest {
         assertThat(forwarded(ctx)).extracting(CustomerEvent::getKind)
                 .containsExactly(CustomerEventKind.CONVERSION, CustomerEventKind.PROGRESS);
         assertThat(forwarded(ctx).get(1).getOccurredAt()).as("the clock so far").isEqualTo(11 * HOUR + 30);
+        assertThat(forwarded(ctx).get(1).getOrigin().getTopic()).as("also from a punctuation").isEqualTo("conversions");
 
         ctx.resetForwards();
         ctx.scheduledPunctuators().get(0).getPunctuator().punctuate(0);
