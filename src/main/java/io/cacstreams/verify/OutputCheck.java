@@ -61,13 +61,29 @@ public final class OutputCheck {
         return out;
     }
 
-    /** The transitions with exact repeats (same alertId, status, severity, startsAt, endsAt) removed, first kept. */
+    /**
+     * The transitions as at-least-once may repeat them, with the repeats removed: exact repeats (same alertId, status,
+     * severity, startsAt, endsAt; the first is kept), and a FIRING of the severity a dedupKey is already firing with.
+     * The latter is what a re-evaluation after a crash emits when the alert's state came back older than the FIRING
+     * already written: the alert fires again, under the id of that re-evaluation, and its RESOLVED will carry that
+     * id, so the later FIRING is kept in place of the earlier one.
+     */
     public static List<ChannelAlert> distinctTransitions(List<ChannelAlert> alerts) {
         java.util.Set<String> seen = new java.util.HashSet<>();
+        Map<String, Integer> lastKept = new LinkedHashMap<>();
         List<ChannelAlert> out = new ArrayList<>();
         for (ChannelAlert a : alerts) {
-            if (seen.add(a.getAlertId() + "|" + a.getStatus() + "|" + a.getSeverity() + "|" + a.getStartsAt() + "|"
+            if (!seen.add(a.getAlertId() + "|" + a.getStatus() + "|" + a.getSeverity() + "|" + a.getStartsAt() + "|"
                     + a.getEndsAt())) {
+                continue;
+            }
+            Integer i = lastKept.get(a.getDedupKey());
+            ChannelAlert prev = i == null ? null : out.get(i);
+            if (prev != null && prev.getStatus() == AlertStatus.FIRING && a.getStatus() == AlertStatus.FIRING
+                    && prev.getSeverity() == a.getSeverity()) {
+                out.set(i, a);
+            } else {
+                lastKept.put(a.getDedupKey(), out.size());
                 out.add(a);
             }
         }
