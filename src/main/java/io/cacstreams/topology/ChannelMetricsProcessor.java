@@ -59,7 +59,7 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelFact, St
         this.alerts = context.getStateStore(StoreNames.ALERT_STATE);
         KeyValueStore<Bytes, Counts> buckets = context.getStateStore(StoreNames.CHANNEL_BUCKETS);
         this.windows = new ChannelWindows(buckets, config);
-        this.dedup = new Deduplicator(context.getStateStore(StoreNames.CHANNEL_DEDUP), config.dedupRetention());
+        this.dedup = Deduplicator.of(context.getStateStore(StoreNames.CHANNEL_DEDUP), config);
         this.clock = new StreamClock(context.getStateStore(StoreNames.CHANNEL_CLOCK));
         context.schedule(config.emitInterval(), PunctuationType.WALL_CLOCK_TIME, t -> emitChanged());
     }

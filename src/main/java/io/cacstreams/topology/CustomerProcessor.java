@@ -53,7 +53,7 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
         this.context = context;
         this.customers = context.getStateStore(StoreNames.CUSTOMERS);
         this.pending = context.getStateStore(StoreNames.PENDING_CHURNS);
-        this.dedup = new Deduplicator(context.getStateStore(StoreNames.CUSTOMER_DEDUP), config.dedupRetention());
+        this.dedup = Deduplicator.of(context.getStateStore(StoreNames.CUSTOMER_DEDUP), config);
         this.clock = new StreamClock(context.getStateStore(StoreNames.CUSTOMER_CLOCK));
         this.conversions = new ConversionWatermark(context.getStateStore(StoreNames.CUSTOMER_CLOCK),
                 config.state().conversionsPartitions(), IDLE_MS,

@@ -20,11 +20,12 @@ import org.junit.jupiter.api.Test;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The customer table under at-least-once re-processing: the same input record read again (same coordinates) after
+ * The customer table under at-least-once re-processing (the only guarantee under which a record is read again): the same input record read again (same coordinates) after
  * its effect reached the table is sent on again, never dropped and never dead-lettered; the same event re-sent by a
  * producer (other coordinates) is a duplicate.
  */
@@ -45,7 +46,8 @@ class CustomerReplayTest {
                 Duration.ofMillis(1), false), Serdes.String(), Serdes.String()).withLoggingDisabled().build());
         add(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.CUSTOMER_CLOCK), Serdes.String(),
                 Serdes.Long()).withLoggingDisabled().build());
-        processor = new CustomerProcessor(AppConfig.defaults(), TopologyObserver.NONE);
+        processor = new CustomerProcessor(AppConfig.defaults().with(Map.of("processing.guarantee", "at_least_once")),
+                TopologyObserver.NONE);
         processor.init(ctx);
     }
 

@@ -16,15 +16,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class DeduplicatorTest {
     private static final Duration RETENTION = Duration.ofDays(7);
+    private WindowStore<String, String> store;
     private Deduplicator dedup;
 
     @BeforeEach
     void store() {
-        WindowStore<String, String> store = Stores.windowStoreBuilder(
+        store = Stores.windowStoreBuilder(
                 Stores.inMemoryWindowStore("dedup", Deduplicator.storeRetention(RETENTION), Duration.ofMillis(1), false),
                 Serdes.String(), Serdes.String()).withLoggingDisabled().build();
         store.init(new MockProcessorContext<>().getStateStoreContext(), store);
-        dedup = new Deduplicator(store, RETENTION);
+        dedup = new Deduplicator(store, RETENTION, true); // at_least_once
     }
 
     @Test
@@ -35,6 +36,13 @@ class DeduplicatorTest {
         assertThat(dedup.check("e1", 3_000, "spend-0@5", "rep-2@77"))
                 .as("a second copy written by the upstream stage's replay").isEqualTo(DUPLICATE);
         assertThat(dedup.check("e2", 3_000, "spend-0@5", "rep-2@40")).isEqualTo(NEW);
+    }
+
+    @Test
+    void underExactlyOnceTheSameRecordReadAgainIsADuplicateToo() {
+        Deduplicator exactlyOnce = new Deduplicator(store, RETENTION, false);
+        assertThat(exactlyOnce.check("e1", 1_000, "spend-0@5", "rep-2@40")).isEqualTo(NEW);
+        assertThat(exactlyOnce.check("e1", 3_000, "spend-0@5", "rep-2@40")).isEqualTo(DUPLICATE);
     }
 
     @Test
