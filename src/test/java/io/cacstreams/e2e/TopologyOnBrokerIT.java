@@ -30,10 +30,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.locks.LockSupport;
 
 import static io.cacstreams.e2e.Events.close;
 import static io.cacstreams.e2e.Events.conversion;
@@ -345,6 +348,97 @@ class TopologyOnBrokerIT {
             assertThat(app.out.alertsFor("paid_search", 7)).isNotEmpty();
             assertThat(OutputCheck.alerts(app.out.alertValues())).isEmpty();
         }
+    }
+
+    /**
+     * Issue 8: the settled metrics of every bucket and the alert transitions are a function of the input alone. The
+     * same input (a market with duplicates, and 5 % of its live events re-sent as a late batch after the others,
+     * days to weeks after their originals) is played twice into three partitions per topic, under two application
+     * ids: once as fast as the broker takes it, once throttled to 400 events/s. Both runs must publish the same
+     * settled records, key by key and in order, and the same alert transitions.
+     */
+    @Test
+    void theSameInputFastOrThrottledGivesTheSameSettledMetricsAndAlerts() {
+        Map<String, String> settings = Map.of("cac.windows", "7d,30d", "cac.emit.interval", "250ms",
+                "cac.ltv.horizon.months", "36", "cac.alert.min.new.customers", "3",
+                "cac.alert.channel.paid_search.threshold", "1000",
+                // the throttled run must not leave a partition silent long enough to count as idle
+                "cac.idle.timeout", "15s");
+        Replayed fast = replay(settings, 0);
+        Replayed throttled = replay(settings, 400);
+        assertThat(fast.settled().keySet()).isNotEmpty().isEqualTo(throttled.settled().keySet());
+        for (String key : fast.settled().keySet()) {
+            assertThat(throttled.settled().get(key)).as("settled records of " + key)
+                    .isEqualTo(fast.settled().get(key));
+        }
+        assertThat(fast.alerts()).as("alert transitions").isNotEmpty().isEqualTo(throttled.alerts());
+    }
+
+    private record Replayed(Map<String, List<ChannelMetrics>> settled, List<ChannelAlert> alerts) {
+    }
+
+    private static Replayed replay(Map<String, String> settings, int eventsPerSecond) {
+        try (StreamsUnderTest app = start("replay", settings, 3)) {
+            SyntheticMarket market = new SyntheticMarket(7, Events.T0, app.topicNames(),
+                    ChannelProfile.defaults().stream().map(c -> c.scaled(0.1)).toList(),
+                    new SyntheticMarket.Options(0.01, 0.02));
+            EventEncoder encoder = new EventEncoder(app.registry, 7);
+            List<GeneratedEvent> history = market.history();
+            List<GeneratedEvent> live = new ArrayList<>();
+            for (int hour = 0; hour < 20 * 24; hour++) live.addAll(market.nextHour());
+            SplittableRandom pick = new SplittableRandom(11);
+            List<GeneratedEvent> resent = live.stream().filter(e -> !(e.value() instanceof FxRate))
+                    .filter(e -> e.fault() == Fault.NONE && pick.nextDouble() < 0.05).toList();
+            live.addAll(resent);
+            throttled(app, encoder, history, eventsPerSecond);
+            app.await(WAIT, "the backfill consumed", app::inputsConsumed);
+            throttled(app, encoder, live, eventsPerSecond);
+            long newest = live.stream().filter(e -> e.fault() == Fault.NONE && !(e.value() instanceof FxRate))
+                    .mapToLong(e -> e.occurredAt().toEpochMilli()).max().orElseThrow();
+            // once every partition is idle, everything up to the newest event minus the grace (1 h) is settled
+            Instant lastEnd = Instant.ofEpochMilli(Math.floorDiv(newest - 3_600_000L, 3_600_000L) * 3_600_000L);
+            app.await(Duration.ofSeconds(120), "every key settled up to " + lastEnd, () -> app.inputsConsumed()
+                    && !app.out.latest().isEmpty() && app.out.latest().keySet().stream().allMatch(key ->
+                    app.out.metrics.stream().anyMatch(o -> o.key().equals(key)
+                            && Boolean.TRUE.equals(o.value().getSettled())
+                            && o.value().getWindowEnd().equals(lastEnd))));
+            Map<String, List<ChannelMetrics>> settled = new TreeMap<>();
+            for (var o : app.out.metrics) {
+                if (Boolean.TRUE.equals(o.value().getSettled())) {
+                    settled.computeIfAbsent(o.key(), k -> new ArrayList<>()).add(o.value());
+                }
+            }
+            List<ChannelAlert> alerts = app.out.alertValues().stream()
+                    .sorted(Comparator.comparing(ChannelAlert::getDedupKey)
+                            .thenComparing(ChannelAlert::getEvaluatedAt))
+                    .toList();
+            System.out.printf("[%s] %d events at %s, %d settled records, %d alert transitions, dead letters %s%n",
+                    app.name, history.size() + live.size(), eventsPerSecond == 0 ? "full speed"
+                            : eventsPerSecond + "/s", settled.values().stream().mapToInt(List::size).sum(),
+                    alerts.size(), app.out.deadLettersByReason());
+            return new Replayed(settled, alerts);
+        }
+    }
+
+    /** Produces {@code events}, at most {@code perSecond} a second (0: as fast as the broker takes them). */
+    private static void throttled(StreamsUnderTest app, EventEncoder encoder, List<GeneratedEvent> events,
+                                  int perSecond) {
+        long start = System.nanoTime();
+        for (int i = 0; i < events.size(); i++) {
+            GeneratedEvent e = events.get(i);
+            byte[] key = e.key().getBytes(StandardCharsets.UTF_8);
+            if (e.value() instanceof FxRate) {
+                app.flush();
+                app.send(e.topic(), key, e.occurredAt(), encoder.encode(e));
+            } else {
+                app.sendAsync(e.topic(), key, e.occurredAt(), encoder.encode(e));
+            }
+            if (perSecond > 0) {
+                long due = start + (long) i * 1_000_000_000L / perSecond;
+                while (System.nanoTime() < due) LockSupport.parkNanos(due - System.nanoTime()); // pacing, not waiting
+            }
+        }
+        app.flush();
     }
 
     private static void produce(StreamsUnderTest app, EventEncoder encoder, List<GeneratedEvent> events,
