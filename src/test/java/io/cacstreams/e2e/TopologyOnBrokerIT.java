@@ -394,7 +394,7 @@ class TopologyOnBrokerIT {
             app.await(WAIT, "the backfill consumed", app::inputsConsumed);
             throttled(app, encoder, live, eventsPerSecond);
             long newest = live.stream().filter(e -> e.fault() == Fault.NONE && !(e.value() instanceof FxRate))
-                    .mapToLong(e -> e.occurredAt().toEpochMilli()).max().orElseThrow();
+                    .mapToLong(GeneratedEvent::occurredAt).max().orElseThrow();
             // once every partition is idle, everything up to the newest event minus the grace (1 h) is settled
             Instant lastEnd = Instant.ofEpochMilli(Math.floorDiv(newest - 3_600_000L, 3_600_000L) * 3_600_000L);
             app.await(Duration.ofSeconds(120), "every key settled up to " + lastEnd, () -> app.inputsConsumed()
