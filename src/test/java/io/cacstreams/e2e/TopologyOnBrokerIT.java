@@ -125,7 +125,7 @@ class TopologyOnBrokerIT {
             double ltv = 100 * 0.8 * (1 - monthlyChurn) / monthlyChurn;
             ChannelMetrics m = app.out.latest("paid", 7);
             assertThat(m.getWindowDays()).isEqualTo(7);
-            assertThat(m.getAsOf()).isEqualTo(day(20.3));
+            assertThat(m.getAsOf()).isEqualTo(m.getWindowEnd().minusMillis(1));
             assertThat(m.getWindowEnd()).isEqualTo(day(20).plus(Duration.ofHours(8))); // end of 07:00-08:00
             assertThat(m.getWindowStart()).isEqualTo(m.getWindowEnd().minus(Duration.ofDays(7)));
             assertThat(m.getReportingCurrency()).isEqualTo("USD");
