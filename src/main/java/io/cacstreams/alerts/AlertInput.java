@@ -8,8 +8,10 @@ import io.cacstreams.metrics.LtvCacInterval;
  * @param ltvToCac   LTV:CAC with its interval ({@link LtvCacInterval#pointOnly} where none is computed: the point
  *                   value stands in for both bounds)
  * @param windowFull the channel's spend has been observed for at least the whole window (for NO_CONVERSIONS)
- * @param covered    the channel's data covers the window: its first event is at or before the window's first bucket.
- *                   While false the window is WARMING_UP and the LTV:CAC rule is not evaluated.
+ * @param covered    the channel's data covers the window: its first spend is at or before the window's first bucket
+ *                   (CAC is built from spend; a customer history imported long before says nothing about the
+ *                   window), or it has never had spend (it never has an LTV:CAC alert). While false the window is
+ *                   WARMING_UP and the LTV:CAC rule is not evaluated.
  * @param now        stream time of the evaluation
  */
 public record AlertInput(String channel, int windowDays, LtvCacInterval ltvToCac, Double cac, Double ltv,
