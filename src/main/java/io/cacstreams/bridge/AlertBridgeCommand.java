@@ -50,7 +50,8 @@ public final class AlertBridgeCommand implements Callable<Integer> {
     String resendInterval;
 
     @Option(names = "--group-id", paramLabel = "ID",
-            description = "Consumer group whose committed offsets say what was delivered (default <application.id>-alert-bridge)")
+            description = "Consumer group whose committed offsets say what was delivered "
+                    + "(default <application.id>-alert-bridge)")
     String groupId;
 
     public AlertBridgeCommand(Map<String, String> env) {
