@@ -31,6 +31,7 @@ public record AppConfig(
         AlertThresholds alertDefaults,
         Map<String, AlertThresholds> alertOverrides,
         String runbookUrl,
+        AlertRouting alertRouting,
         double defaultMargin,
         Map<String, Double> channelMargins,
         double monthlyDiscountRate,
@@ -44,6 +45,9 @@ public record AppConfig(
 
     /** The blended pseudo-channel. */
     public static final String ALL = "ALL";
+
+    /** The Kafka Streams application id when {@code application.id} is not set. */
+    public static final String DEFAULT_APPLICATION_ID = "cac-streams";
 
     public AppConfig {
         windows = List.copyOf(windows);
@@ -72,7 +76,7 @@ public record AppConfig(
     }
 
     public String applicationId() {
-        return kafka.getOrDefault("application.id", "cac-streams");
+        return kafka.getOrDefault("application.id", DEFAULT_APPLICATION_ID);
     }
 
     /** A copy with some settings replaced (same keys as {@link #from}); convenient in tests. */
@@ -148,12 +152,15 @@ public record AppConfig(
         raw.forEach((k, v) -> {
             if (!k.startsWith("cac.")) kafka.put(k, v);
         });
+        String runbook = s.text("cac.alert.runbook.url", "https://runbooks.example.com/cac-streams/ltv-cac");
+        AlertRouting routing = AlertRouting.from(s, kafka.getOrDefault("application.id", DEFAULT_APPLICATION_ID),
+                runbook);
         AppConfig cfg = new AppConfig(topics, windows, bucket, s.duration("cac.grace", "1h"),
                 s.positiveDuration("cac.max.future.skew", "1h"), s.positiveDuration("cac.fx.history", "3650d"),
                 reporting, rates,
                 s.positiveDuration("cac.dedup.retention", Durations.format(windows.get(windows.size() - 1))), s.duration("cac.churn.hold", "7d"),
                 s.positiveDuration("cac.emit.interval", "1s"), defaults, overrides,
-                s.text("cac.alert.runbook.url", "https://runbooks.example.com/cac-streams/ltv-cac"),
+                runbook, routing,
                 defaultMargin, margins, discount, horizon == 0 ? OptionalInt.empty() : OptionalInt.of(horizon),
                 registry, stateSettings(s), OpsSettings.from(s), TopicSetup.from(s),
                 kafka, raw);

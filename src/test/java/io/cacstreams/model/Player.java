@@ -39,7 +39,9 @@ public final class Player {
     public static final double TOLERANCE = 1e-9;
 
     /** Alert fields not compared: free text, and the ids (compared as a pairing instead). */
-    private static final Set<String> ALERT_FIELDS_SKIPPED = Set.of("alertId", "message");
+    /** Texts, links and routing labels present an alert; the model checks its figures and transitions. */
+    private static final Set<String> ALERT_FIELDS_SKIPPED = Set.of("alertId", "message", "summary", "description",
+            "dashboardUrl", "labels", "source");
 
     public record Mismatch(int inputIndex, String signature, String detail) {
         @Override
@@ -320,10 +322,14 @@ public final class Player {
         return d <= TOLERANCE || d <= TOLERANCE * Math.max(Math.abs(e), Math.abs(a));
     }
 
+    /** Fields that present a record (texts, links, routing labels) rather than figures: not compared. */
+    private static final Set<String> PRESENTATION = Set.of("message", "reportingCurrency", "runbookUrl", "summary",
+            "description", "dashboardUrl", "labels", "source");
+
     static String describe(SpecificRecord r) {
         StringBuilder sb = new StringBuilder(r.getSchema().getName()).append('{');
         for (Schema.Field f : r.getSchema().getFields()) {
-            if (f.name().equals("message") || f.name().equals("reportingCurrency") || f.name().equals("runbookUrl")) continue;
+            if (PRESENTATION.contains(f.name())) continue;
             Object v = r.get(f.pos());
             sb.append(f.name()).append('=').append(v).append(", ");
         }

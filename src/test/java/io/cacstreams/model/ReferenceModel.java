@@ -162,6 +162,7 @@ public final class ReferenceModel {
     private final List<ExpectedDeadLetter> deadLetters = new ArrayList<>();
     private final List<Emission> emissions = new ArrayList<>();
     private final List<Transition> transitions = new ArrayList<>();
+    private final Map<String, ChannelAlert> lastTransition = new HashMap<>();
     private final Map<String, Integer> counters = new TreeMap<>();
     private int flushes;
     private boolean drained;
@@ -774,9 +775,16 @@ public final class ReferenceModel {
 
     private void transition(AlertState s, AlertRule rule, String channel, int days, AlertStatus status,
                             ModelFigures fig, Double ratio, AlertThresholds th, long now) {
+        // domain.md: a change of severity carries the severity before it
+        ChannelAlert before = lastTransition.get(s.dedupKey);
+        AlertSeverity previous = status == AlertStatus.FIRING && before != null
+                && before.getStatus() == AlertStatus.FIRING && before.getSeverity() != s.severity
+                ? before.getSeverity() : null;
         ChannelAlert a = ChannelAlert.newBuilder()
                 .setAlertId(s.alertId).setDedupKey(s.dedupKey).setRule(rule).setChannel(channel).setWindowDays(days)
-                .setStatus(status).setSeverity(s.severity).setRatio(ratio)
+                .setStatus(status).setSeverity(s.severity).setPreviousSeverity(previous).setRatio(ratio)
+                // no interval in the model yet: the point value stands in for both bounds (domain.md, "Alerts")
+                .setLtvToCacLower(ratio).setLtvToCacUpper(ratio)
                 .setThreshold(th.threshold()).setCriticalThreshold(th.critical())
                 .setCac(fig.cac()).setLtv(churnShown(fig) ? fig.ltv() : null).setSpend(fig.spendDouble()).setNewCustomers(fig.newCustomers())
                 .setReportingCurrency(config.reportingCurrency())
@@ -787,6 +795,7 @@ public final class ReferenceModel {
                 .setMessage("model")
                 .build();
         transitions.add(new Transition(s.dedupKey, a, flushes));
+        lastTransition.put(s.dedupKey, a);
     }
 
     // ------------------------------------------------------------------------------------------------ helpers
