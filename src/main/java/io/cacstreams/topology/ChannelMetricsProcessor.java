@@ -15,6 +15,7 @@ import io.cacstreams.internal.PartialKind;
 import io.cacstreams.internal.WindowTotals;
 import io.cacstreams.metrics.CustomerBase;
 import io.cacstreams.metrics.Economics;
+import io.cacstreams.metrics.LtvCacInterval;
 import io.cacstreams.metrics.WindowCounts;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
@@ -233,8 +234,7 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelPartial,
                       BigDecimal revenue, BigDecimal margin) {
         String channel = st.getChannel();
         long end = current + settling.bucketSize();
-        AlertEvaluator evaluator = new AlertEvaluator(config.alertsFor(channel), config.runbookUrl(),
-                config.reportingCurrency());
+        AlertEvaluator evaluator = AlertEvaluator.forChannel(config, channel);
         CustomerBase base = new CustomerBase(active, revenue, margin);
         for (int i = 0; i < totals.size(); i++) {
             WindowTotals w = st.getWindows().get(i);
@@ -244,8 +244,13 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelPartial,
                     t.getNewCustomers(), t.getChurned(), t.getChurnedNew());
             Economics e = Economics.of(counts, base, days, config.monthlyDiscountRate(), config.horizonMonths());
             long windowStart = windows.firstBucket(current, w.getLengthMs());
-            AlertInput in = new AlertInput(channel, days, e.ltvToCac(), e.cac(), e.ltv(), t.getSpend().doubleValue(),
-                    t.getNewCustomers(), st.getFirstSpendBucket() <= windowStart, end);
+            LtvCacInterval iv = LtvCacInterval.of(counts, base, days, config.monthlyDiscountRate(),
+                    config.horizonMonths(), config.alertsFor(channel).confidence());
+            // CAC comes from spend: a window starting before the channel's first spend is not covered yet (a
+            // customer history imported long before says nothing about it); a channel without spend never alerts
+            boolean covered = st.getFirstSpendBucket() <= windowStart || st.getFirstSpendBucket() == Long.MAX_VALUE;
+            AlertInput in = new AlertInput(channel, days, iv, e.cac(), e.ltv(), t.getSpend().doubleValue(),
+                    t.getNewCustomers(), st.getFirstSpendBucket() <= windowStart, covered, end);
             AlertState ltvState = settled ? evaluate(AlertRule.LTV_CAC_BELOW_TARGET, in, evaluator)
                     : state(AlertRule.LTV_CAC_BELOW_TARGET, in);
             AlertState noConvState = settled ? evaluate(AlertRule.NO_CONVERSIONS, in, evaluator)
@@ -265,6 +270,7 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelPartial,
                     .setArpu(e.arpu()).setGrossMargin(e.grossMargin()).setChurnRate(e.churnRate())
                     .setMonthlyChurnRate(e.monthlyChurnRate()).setRetentionRate(e.retentionRate())
                     .setLtv(e.ltv()).setLtvToCac(e.ltvToCac()).setCacPaybackMonths(e.cacPaybackMonths())
+                    .setLtvToCacLower(iv.lower()).setLtvToCacUpper(iv.upper()).setConfidence(iv.confidence())
                     .setStatus(status).setSettled(settled)
                     .build();
             observer.metrics(m);
