@@ -28,6 +28,8 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
@@ -52,6 +54,7 @@ import java.util.TreeMap;
  * </ul>
  */
 final class ChannelMetricsProcessor implements Processor<String, ChannelPartial, String, Routed> {
+    private static final Logger log = LoggerFactory.getLogger(ChannelMetricsProcessor.class);
     private static final String SETTLED = "~settled";
     private final AppConfig config;
     private final Settling settling;
@@ -130,7 +133,12 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelPartial,
         }
         // only after an idle upstream partition can a partial come for a bucket settled already: it counts from the
         // next settled bucket on (docs/semantics.md, "Idle partitions")
-        if (settledUpTo != null && p.getSettle() < settledUpTo) p.setSettle(settledUpTo);
+        if (settledUpTo != null && p.getSettle() < settledUpTo) {
+            log.info("counts of {} for bucket {} arrived after bucket {} settled (an input partition was idle): they"
+                    + " count from bucket {} on", p.getChannel(), Instant.ofEpochMilli(p.getBucket()),
+                    Instant.ofEpochMilli(p.getSettle()), Instant.ofEpochMilli(settledUpTo));
+            p.setSettle(settledUpTo);
+        }
         Bytes key = pendingKey(p.getSettle(), p.getChannel(), p.getBucket());
         ChannelPartial held = pending.get(key);
         if (held == null) {
