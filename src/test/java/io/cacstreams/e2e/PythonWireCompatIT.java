@@ -2,8 +2,8 @@ package io.cacstreams.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.cacstreams.app.ApicurioProcess;
-import io.cacstreams.app.EmbeddedKafka;
+import io.cacstreams.devstack.ApicurioProcess;
+import io.cacstreams.devstack.EmbeddedKafka;
 import io.cacstreams.config.TopicNames;
 import io.cacstreams.events.AlertSeverity;
 import io.cacstreams.events.AlertStatus;

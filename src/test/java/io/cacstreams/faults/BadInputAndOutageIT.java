@@ -1,7 +1,7 @@
 package io.cacstreams.faults;
 
-import io.cacstreams.app.ApicurioProcess;
-import io.cacstreams.app.EmbeddedKafka;
+import io.cacstreams.devstack.ApicurioProcess;
+import io.cacstreams.devstack.EmbeddedKafka;
 import io.cacstreams.config.AppConfig;
 import io.cacstreams.events.MarketingSpend;
 import io.cacstreams.generator.Fault;
