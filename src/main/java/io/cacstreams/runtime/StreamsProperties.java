@@ -5,6 +5,7 @@ import io.cacstreams.config.ConfigException;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -84,14 +85,38 @@ public final class StreamsProperties {
         return out;
     }
 
-    /** Lets Kafka check the values it knows; its complaint becomes a one-line {@link ConfigException}. */
+    /**
+     * Lets Kafka check the values it knows; its complaint becomes a one-line {@link ConfigException}. Then refuses
+     * values Kafka takes without complaint but that make no sense for this application (see {@link #SANE}).
+     */
     static void validate(Properties p) {
+        StreamsConfig config;
         try {
-            new StreamsConfig(p);
+            config = new StreamsConfig(p);
         } catch (org.apache.kafka.common.config.ConfigException e) {
             String msg = String.valueOf(e.getMessage()).replace('\n', ' ');
             Matcher m = KAFKA_SETTING.matcher(msg);
             throw new ConfigException(m.find() ? m.group(1) : "kafka", msg);
         }
+        for (LowerBound b : SANE) {
+            int v = config.getInt(b.key());
+            if (v < b.min() && v != b.alsoAllowed()) {
+                throw new ConfigException(b.key(), b.rule() + ", was " + v);
+            }
+        }
     }
+
+    /** An integer Kafka setting must be at least {@code min}, or exactly {@code alsoAllowed} (a special value). */
+    private record LowerBound(String key, int min, int alsoAllowed, String rule) {
+    }
+
+    /**
+     * Kafka Streams has no validator for these: a negative standby count, zero stream threads (a client without
+     * threads processes nothing until one is added, which this application never does) or a replication factor of 0
+     * or below -1 (-1 means the broker's default) pass its checks and fail later, or never visibly.
+     */
+    private static final List<LowerBound> SANE = List.of(
+            new LowerBound(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 0, 0, "must be >= 0"),
+            new LowerBound(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1, 1, "must be >= 1"),
+            new LowerBound(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1, -1, "must be >= 1, or -1 for the broker default"));
 }

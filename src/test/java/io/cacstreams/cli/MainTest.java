@@ -102,6 +102,22 @@ class MainTest {
     }
 
     @Test
+    void serviceLinkVariablesDoNotStopTheApplication() {
+        Main.Context ctx = context(Map.of("CAC_STREAMS_PORT", "tcp://10.0.0.7:8080",
+                "CAC_STREAMS_SERVICE_HOST", "10.0.0.7", "KAFKA_PORT", "tcp://10.0.0.9:9092"), PASS_THROUGH);
+        Result r = run(ctx, "run", "--check-config", "--bootstrap-servers", "x:9092");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).doesNotContain("cac.streams", "10.0.0.");
+    }
+
+    @Test
+    void aNegativeStandbyCountIsInvalid() {
+        Result r = run("run", "--bootstrap-servers", "localhost:9092", "--set", "num.standby.replicas=-1");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("num.standby.replicas: must be >= 0, was -1" + System.lineSeparator());
+    }
+
+    @Test
     void topologyPrintsTheDescriptionAndClosesTheRegistry() {
         AtomicReference<UnusedRegistry> registry = new AtomicReference<>();
         Main.Context ctx = new Main.Context(Map.of(), PASS_THROUGH, s -> {

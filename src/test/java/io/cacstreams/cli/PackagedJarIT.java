@@ -51,10 +51,16 @@ class PackagedJarIT {
     }
 
     private static Result jar(String... args) throws Exception {
+        return jar(Map.of(), args);
+    }
+
+    private static Result jar(Map<String, String> env, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar",
                 JAR.toString()));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("exited").isTrue();
         return new Result(p.exitValue(), out);
@@ -71,6 +77,17 @@ class PackagedJarIT {
         Result window = jar("run", "--bootstrap-servers", "x:1", "--set", "cac.windows=7d,banana");
         assertThat(window.code()).isEqualTo(2);
         assertThat(window.out()).contains("cac.windows:");
+    }
+
+    @Test
+    void kubernetesServiceLinksAreIgnoredWithOneWarning() throws Exception {
+        Result r = jar(Map.of("CAC_STREAMS_PORT", "tcp://127.0.0.1:8080", "CAC_STREAMS_SERVICE_HOST", "127.0.0.1"),
+                "run", "--check-config", "--bootstrap-servers", "x:9092");
+        assertThat(r.code()).as(r.out()).isZero();
+        assertThat(r.out()).contains("configuration OK");
+        assertThat(r.out().lines().filter(l -> l.contains("WARN"))).singleElement().asString()
+                .endsWith("): CAC_STREAMS_PORT, CAC_STREAMS_SERVICE_HOST")
+                .contains("not cac-streams settings");
     }
 
     @Test

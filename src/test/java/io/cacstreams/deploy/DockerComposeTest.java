@@ -39,6 +39,13 @@ class DockerComposeTest {
         return out;
     }
 
+    /** The settings a service's environment gives the application; every variable must be one. */
+    private static Map<String, String> settings(String service) {
+        ConfigLoader.Environment read = ConfigLoader.fromEnvironment(env(service));
+        assertThat(read.ignored()).as(service + ": variables the application would ignore").isEmpty();
+        return read.settings();
+    }
+
     @Test
     void hasTheServicesTheReadmePromises() {
         List<String> names = new ArrayList<>();
@@ -52,7 +59,7 @@ class DockerComposeTest {
     @Test
     void theAppsEnvironmentIsConfigurationTheAppAccepts() {
         for (String service : List.of("cac-streams", "generator")) {
-            Map<String, String> settings = ConfigLoader.fromEnvironment(env(service));
+            Map<String, String> settings = settings(service);
             AppConfig config = AppConfig.from(settings); // refuses unknown or invalid cac.* settings
             String bootstrap = config.kafka().get("bootstrap.servers");
             assertThat(bootstrap).as(service + " bootstrap.servers").isNotNull();
@@ -66,7 +73,7 @@ class DockerComposeTest {
 
     @Test
     void portsHealthchecksAndScrapeTargetAgree() throws IOException {
-        AppConfig app = AppConfig.from(ConfigLoader.fromEnvironment(env("cac-streams")));
+        AppConfig app = AppConfig.from(settings("cac-streams"));
         int ops = app.ops().port();
         assertThat(app.ops().host()).isEqualTo("0.0.0.0"); // inside a container, the port must be reachable
         assertThat(services.get("cac-streams").get("ports").get(0).asText()).isEqualTo(ops + ":" + ops);

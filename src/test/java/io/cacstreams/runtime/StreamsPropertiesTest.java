@@ -3,6 +3,8 @@ package io.cacstreams.runtime;
 import io.cacstreams.config.AppConfig;
 import io.cacstreams.config.ConfigException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.util.Map;
 import java.util.Properties;
@@ -64,6 +66,25 @@ class StreamsPropertiesTest {
                 "num.stream.threads", "many"))))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith("num.stream.threads: ");
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "num.standby.replicas, -1, 'num.standby.replicas: must be >= 0, was -1'",
+            "num.stream.threads, 0, 'num.stream.threads: must be >= 1, was 0'",
+            "replication.factor, 0, 'replication.factor: must be >= 1, or -1 for the broker default, was 0'",
+            "replication.factor, -2, 'replication.factor: must be >= 1, or -1 for the broker default, was -2'"})
+    void valuesKafkaTakesButThatMakeNoSenseAreRefused(String key, String value, String message) {
+        assertThatThrownBy(() -> StreamsProperties.build(AppConfig.from(Map.of("bootstrap.servers", "b:9092",
+                key, value)))).isInstanceOf(ConfigException.class).hasMessage(message);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"num.standby.replicas, 0", "num.standby.replicas, 2", "num.stream.threads, 1",
+            "replication.factor, -1", "replication.factor, 1", "replication.factor, 3"})
+    void sensibleValuesPass(String key, String value) {
+        assertThat(StreamsProperties.build(AppConfig.from(Map.of("bootstrap.servers", "b:9092", key, value))))
+                .containsEntry(key, value);
     }
 
     @Test
