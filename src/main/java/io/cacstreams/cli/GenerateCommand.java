@@ -68,7 +68,7 @@ final class GenerateCommand implements Callable<Integer> {
         try (SchemaRegistryClient registry = SchemaRegistryClient.create(cfg.registry());
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
                      new ByteArraySerializer())) {
-            GeneratorRunner runner = market.runner(producer, registry, cfg.topics(), startDaysAgo,
+            GeneratorRunner runner = market.pace().runner(producer, registry, cfg.topics(), startDaysAgo,
                     new SyntheticMarket.Options(badShare, duplicateShare), days == null ? Long.MAX_VALUE : days * 24L);
             Thread hook = new Thread(runner::stop);
             Runtime.getRuntime().addShutdownHook(hook);

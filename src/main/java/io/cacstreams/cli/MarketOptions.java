@@ -1,19 +1,9 @@
 package io.cacstreams.cli;
 
-import io.cacstreams.config.TopicNames;
-import io.cacstreams.generator.ChannelProfile;
-import io.cacstreams.generator.EventEncoder;
-import io.cacstreams.generator.GeneratorRunner;
-import io.cacstreams.generator.SyntheticMarket;
-import io.cacstreams.serde.SchemaRegistryClient;
-import org.apache.kafka.clients.producer.Producer;
+import io.cacstreams.generator.MarketPace;
 import picocli.CommandLine.Option;
 
-import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-
-/** The synthetic market's flags, shared by {@code demo} and {@code generate}, and the runner they make. */
+/** The synthetic market's flags, shared by {@code demo} and {@code generate}. */
 public final class MarketOptions {
 
     @Option(names = "--speed", defaultValue = "28800",
@@ -26,12 +16,7 @@ public final class MarketOptions {
     @Option(names = "--seed", defaultValue = "42", description = "Seed (default ${DEFAULT-VALUE}): same seed, same events.")
     long seed;
 
-    /** A paced runner of the default market, starting {@code startDaysAgo} days before today (UTC). */
-    GeneratorRunner runner(Producer<String, byte[]> producer, SchemaRegistryClient registry, TopicNames topics,
-                           int startDaysAgo, SyntheticMarket.Options faults, long maxHours) {
-        SyntheticMarket market = new SyntheticMarket(seed,
-                Instant.now().truncatedTo(ChronoUnit.DAYS).minus(Duration.ofDays(startDaysAgo)), topics,
-                ChannelProfile.defaults(), faults);
-        return new GeneratorRunner(producer, market, new EventEncoder(registry, seed), speed, eventsPerSecond, maxHours);
+    MarketPace pace() {
+        return new MarketPace(speed, eventsPerSecond, seed);
     }
 }

@@ -1,21 +1,9 @@
 package io.cacstreams.cli;
 
 import io.cacstreams.config.AppConfig;
-import io.cacstreams.config.StateSettings;
-import io.cacstreams.config.ConfigLoader;
-import io.cacstreams.ops.MicrometerObserver;
-import io.cacstreams.ops.OpsServer;
-import io.cacstreams.runtime.Errors;
+import io.cacstreams.runtime.StreamsApp;
 import io.cacstreams.runtime.StreamsProperties;
-import io.cacstreams.runtime.StreamsRuntime;
-import io.cacstreams.runtime.TopicChecker;
-import io.cacstreams.runtime.TopologySource;
-import io.cacstreams.runtime.UncaughtExceptionPolicy;
 import io.cacstreams.serde.SchemaRegistryClient;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.streams.Topology;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -23,29 +11,21 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import java.util.Properties;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
 /**
- * Runs the application until SIGTERM/SIGINT or a fatal error. In order: load and validate the configuration (exit 2
- * if invalid), open the registry client, check (or create) the topics (exit 1 if some are missing, or if the broker
- * cannot be reached within 30s), build the topology, resolve the output schema ids (best effort, so that a later
- * registry outage does not hold up outputs with old schemas: {@link TopologySource#resolveOutputSchemas}), start the ops
- * endpoints, start Kafka Streams.
- * <p>Exit status: 1 when Kafka Streams reaches ERROR (see {@link UncaughtExceptionPolicy}). On SIGTERM the shutdown
- * hook closes Kafka Streams cleanly (committing what was processed) and the JVM then exits with its usual status for
- * that signal, 143 (130 for SIGINT), which supervisors read as "stopped on request".
+ * Runs the application until SIGTERM/SIGINT or a fatal error: loads and validates the configuration (exit 2 if
+ * invalid), opens the registry client and hands over to {@link StreamsApp#run} (topic check, topology, output schemas,
+ * ops endpoints, Kafka Streams, local-state recovery).
+ * <p>Exit status: 1 when topics are missing, the broker cannot be reached within 30 s, or Kafka Streams reaches ERROR
+ * (see {@link io.cacstreams.runtime.UncaughtExceptionPolicy}). On SIGTERM the shutdown hook closes Kafka Streams cleanly
+ * (committing what was processed) and the JVM then exits with its usual status for that signal, 143 (130 for
+ * SIGINT), which supervisors read as "stopped on request".
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Run cac-streams against a Kafka cluster until stopped (SIGTERM/SIGINT).")
 final class RunCommand implements Callable<Integer> {
-    private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
-    static final Duration BROKER_WAIT = Duration.ofSeconds(30);
-
     private final Main.Context context;
 
     @Mixin
@@ -66,109 +46,18 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         AppConfig cfg = options.load(context.env());
         Properties streamsProps = StreamsProperties.build(cfg);
-        Map<String, String> effective = effectiveSettings(cfg, streamsProps);
         if (checkConfig) {
             PrintWriter out = spec.commandLine().getOut();
             out.println("configuration OK; effective settings:");
-            effective.forEach((k, v) -> out.println(k + "=" + v));
+            StreamsProperties.effective(cfg, streamsProps).forEach((k, v) -> out.println(k + "=" + v));
             out.flush();
             return Main.EXIT_OK;
         }
-        log.info("effective settings: {}", effective);
         try (SchemaRegistryClient registry = Main.openRegistry(context, cfg.registry())) {
-            TopicChecker.Report report;
-            try (Admin admin = Admin.create(StreamsProperties.adminProperties(cfg))) {
-                report = new TopicChecker(admin, cfg.kafka().get("bootstrap.servers"), BROKER_WAIT)
-                        .check(cfg.topics(), cfg.topicSetup());
-            }
-            if (!report.ok()) {
-                spec.commandLine().getErr().println("missing topics: " + String.join(", ", report.missing())
-                        + " (create them, or set cac.topics.create=true)");
-                return Main.EXIT_FAILED;
-            }
-            cfg = withInputPartitions(cfg, report);
-            for (int attempt = 1; ; attempt++) {
-                MicrometerObserver observer = new MicrometerObserver();
-                Topology topology = context.topology().build(cfg, registry, observer);
-                if (attempt == 1) {
-                    log.info("topology:\n{}", topology.describe());
-                    resolveOutputSchemas(context.topology(), cfg, registry);
-                }
-                StreamsRuntime runtime = new StreamsRuntime(topology, streamsProps, UncaughtExceptionPolicy.defaults());
-                try (runtime; OpsServer ops = new OpsServer(cfg.ops(), runtime.health())) {
-                    ops.bindStreams(runtime.streams());
-                    observer.bindTo(ops.registry());
-                    Thread hook = runtime.installShutdownHook();
-                    try {
-                        runtime.start();
-                    } catch (RuntimeException e) {
-                        removeHook(hook);
-                        if (attempt > 1 || !StreamsRuntime.isUnreadableLocalState(e)) throw e;
-                        log.error("local state cannot be opened ({}): wiping this instance's local state of {} (it"
-                                + " is rebuilt from the changelog topics) and starting again", Errors.rootMessage(e),
-                                cfg.applicationId());
-                        runtime.closeAndWipeLocalState();
-                        continue;
-                    }
-                    int code = runtime.awaitExit();
-                    removeHook(hook);
-                    return code;
-                }
-            }
-        }
-    }
-
-    /**
-     * The configuration with {@code cac.<input>.partitions} set from the broker for each input topic, unless set by
-     * the user: the downstream stages must know every partition of every input to know how far all have been read.
-     */
-    static AppConfig withInputPartitions(AppConfig cfg, TopicChecker.Report report) {
-        Map<String, String> found = new TreeMap<>();
-        for (String role : StateSettings.InputPartitions.ROLES) {
-            String topic = switch (role) {
-                case "spend" -> cfg.topics().spend();
-                case "leads" -> cfg.topics().leads();
-                case "conversions" -> cfg.topics().conversions();
-                default -> cfg.topics().churn();
-            };
-            Integer n = report.partitions().get(topic);
-            int configured = cfg.state().inputPartitions().of(role);
-            if (n == null) continue;
-            if (configured == 0) {
-                found.put("cac." + role + ".partitions", Integer.toString(n));
-            } else if (configured != n) {
-                log.warn("cac.{}.partitions={} but topic {} has {} partitions; progress is tracked on the configured"
-                        + " count", role, configured, topic, n);
-            }
-        }
-        return found.isEmpty() ? cfg : cfg.with(found);
-    }
-
-    /** Caches the output schema ids in {@code registry}, which the topology's serdes share; problems are logged. */
-    static void resolveOutputSchemas(TopologySource topology, AppConfig cfg, SchemaRegistryClient registry) {
-        List<String> problems = topology.resolveOutputSchemas(cfg, registry);
-        if (problems.isEmpty()) {
-            log.info("output schema ids resolved ({})", registry);
-        } else {
-            log.warn("output schema ids not all resolved; each is resolved on its first write instead: {}", problems);
-        }
-    }
-
-    /** The Streams properties and the application's own settings, secrets hidden. */
-    static Map<String, String> effectiveSettings(AppConfig cfg, Properties streamsProps) {
-        Map<String, String> all = new TreeMap<>();
-        streamsProps.stringPropertyNames().forEach(k -> all.put(k, streamsProps.getProperty(k)));
-        cfg.source().forEach((k, v) -> {
-            if (k.startsWith("cac.")) all.put(k, v);
-        });
-        return ConfigLoader.masked(all);
-    }
-
-    private static void removeHook(Thread hook) {
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException shuttingDown) {
-            // the hook is what stopped us: leave it to finish
+            return StreamsApp.run(cfg, context.topology(), registry, StreamsApp.Options.defaults());
+        } catch (StreamsApp.MissingTopics e) {
+            spec.commandLine().getErr().println(e.getMessage());
+            return Main.EXIT_FAILED;
         }
     }
 }

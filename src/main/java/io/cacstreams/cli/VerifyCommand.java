@@ -6,6 +6,7 @@ import io.cacstreams.config.Durations;
 import io.cacstreams.runtime.ClientProperties;
 import io.cacstreams.verify.ChildApp;
 import io.cacstreams.verify.VerifyRun;
+import io.cacstreams.verify.VerifySummary;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -94,7 +95,7 @@ final class VerifyCommand implements Callable<Integer> {
         PrintStream out = System.out;
         VerifyRun run = new VerifyRun(AppConfig.from(settings), ClientProperties.of(cfg), o);
         if (soakFor != null) run.withSoak(soakFor, Durations.parse("--rss-sample-interval", rssSampleInterval));
-        VerifyRun.Summary s = run.run(out);
+        VerifySummary s = run.run(out);
         s.print(out);
         return s.ok() ? Main.EXIT_OK : Main.EXIT_FAILED;
     }

@@ -2,6 +2,7 @@ package io.cacstreams.runtime;
 
 import io.cacstreams.config.AppConfig;
 import io.cacstreams.config.ConfigException;
+import io.cacstreams.config.ConfigLoader;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
@@ -66,6 +67,16 @@ public final class StreamsProperties {
         }
         validate(p);
         return p;
+    }
+
+    /** The Streams properties and the application's own settings, secrets hidden: what {@code --check-config} shows. */
+    public static Map<String, String> effective(AppConfig cfg, Properties streamsProps) {
+        Map<String, String> all = new TreeMap<>();
+        streamsProps.stringPropertyNames().forEach(k -> all.put(k, streamsProps.getProperty(k)));
+        cfg.source().forEach((k, v) -> {
+            if (k.startsWith("cac.")) all.put(k, v);
+        });
+        return ConfigLoader.masked(all);
     }
 
     /**

@@ -4,6 +4,7 @@ import io.cacstreams.config.AppConfig;
 import io.cacstreams.devstack.ApicurioProcess;
 import io.cacstreams.devstack.EmbeddedKafka;
 import io.cacstreams.verify.VerifyRun;
+import io.cacstreams.verify.VerifySummary;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -105,7 +106,7 @@ class PackagedJarIT {
         VerifyRun.Options o = new VerifyRun.Options(6, 0.2, 11, 0.02, 0.02, 0, Duration.ofMinutes(3), JAR,
                 List.of("-Xmx384m"), work);
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        VerifyRun.Summary summary = new VerifyRun(AppConfig.from(s), new HashMap<>(kafka.clientProperties()), o)
+        VerifySummary summary = new VerifyRun(AppConfig.from(s), new HashMap<>(kafka.clientProperties()), o)
                 .run(new PrintStream(buf, true, StandardCharsets.UTF_8));
         summary.print(new PrintStream(buf, true, StandardCharsets.UTF_8));
         System.out.println(buf);
