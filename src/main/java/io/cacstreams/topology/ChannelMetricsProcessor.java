@@ -255,7 +255,7 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelPartial,
                     .setChannel(channel).setWindowDays(days)
                     .setWindowStart(Instant.ofEpochMilli(windowStart))
                     .setWindowEnd(Instant.ofEpochMilli(end))
-                    .setAsOf(Instant.ofEpochMilli(end))
+                    .setAsOf(Instant.ofEpochMilli(end - 1)) // the last instant the window covers
                     .setReportingCurrency(config.reportingCurrency())
                     .setSpend(t.getSpend().doubleValue()).setLeads(t.getLeads())
                     .setAvgLeadQuality(e.avgLeadQuality()).setNewCustomers(t.getNewCustomers())

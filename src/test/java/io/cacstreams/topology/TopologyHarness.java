@@ -161,6 +161,11 @@ final class TopologyHarness implements AutoCloseable {
                 .setValidFrom(validFrom).build());
     }
 
+    /** Moves the event-time clocks to {@code at} with a spend of 0 on a channel of its own (no figure changes). */
+    void tick(Instant at) {
+        spend("zz-tick", 0, "USD", at);
+    }
+
     /**
      * Advances wall-clock time by two emit intervals: every input partition has been silent for longer than the
      * harness' idle timeout (1 s), so everything read is settled up to the grace, and the snapshot that follows the
