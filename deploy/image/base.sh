@@ -24,7 +24,9 @@ mirror=${DEBIAN_MIRROR:-$(sed -n 's/^URIs: *\([^ ]*\).*/\1/p' /etc/apt/sources.l
 mkdir -p "$out"
 rootfs=$out/rootfs
 rm -rf "$rootfs"
-debootstrap --variant=minbase --include="$jre" "$suite" "$rootfs" "$mirror" >"$out/debootstrap.log" 2>&1 \
+# the packages are kept in (and taken again from) the machine's apt cache: a second build downloads nothing
+debootstrap --variant=minbase --include="$jre" --cache-dir=/var/cache/apt/archives "$suite" "$rootfs" "$mirror" \
+  >"$out/debootstrap.log" 2>&1 \
   || { tail -20 "$out/debootstrap.log" >&2; exit 1; }
 chroot "$rootfs" /bin/sh -eu -c "
   groupadd --gid $uid cac
