@@ -1,7 +1,7 @@
 package io.cacstreams.e2e;
 
-import io.cacstreams.app.ApicurioProcess;
-import io.cacstreams.app.EmbeddedKafka;
+import io.cacstreams.devstack.ApicurioProcess;
+import io.cacstreams.devstack.EmbeddedKafka;
 import io.cacstreams.config.TopicNames;
 import io.cacstreams.events.AlertRule;
 import io.cacstreams.events.AlertSeverity;

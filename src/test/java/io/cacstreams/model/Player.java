@@ -108,9 +108,8 @@ public final class Player {
             Mismatch m = step(drain, model::drain, run::drainIdle);
             if (m == null) m = st.check(drain, model, run);
             if (m == null) m = st.checkSnapshots(drain, model);
-            if (m != null) return new Outcome(s, model, m, st.alertIdFormats);
+            return new Outcome(s, model, m, st.alertIdFormats);
         }
-        return new Outcome(s, model, null, st.alertIdFormats);
     }
 
     /** One step in the model, then in the topology: an exception in either is a mismatch. */

@@ -164,7 +164,6 @@ public final class ReferenceModel {
     private final List<ExpectedDeadLetter> deadLetters = new ArrayList<>();
     private final List<Emission> emissions = new ArrayList<>();
     private final List<Transition> transitions = new ArrayList<>();
-    private final Map<String, ChannelAlert> lastTransition = new HashMap<>();
     private final Map<String, Integer> counters = new TreeMap<>();
     private int flushes;
     private boolean drained;
