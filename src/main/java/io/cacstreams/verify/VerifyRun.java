@@ -459,8 +459,11 @@ public final class VerifyRun {
                 }
                 hooks.afterProduced(stage);
                 options.chaos().run(apps);
-                String pending = Quiescence.await(a, config.applicationId(), topics.inputs(), prod.ends,
-                        topics.outputs(), Duration.ofSeconds(6), options.timeout());
+                String pending;
+                try (OutputKeys keys = new OutputKeys(clientProperties, topics.metrics(), expected.metricsKeys())) {
+                    pending = Quiescence.await(a, config.applicationId(), topics.inputs(), prod.ends,
+                            topics.outputs(), keys, Duration.ofSeconds(6), options.timeout());
+                }
                 OutputSnapshot out = OutputSnapshot.read(config, clientProperties, registry, Duration.ofMinutes(2));
                 List<String> mismatches = new ArrayList<>();
                 List<String> excess = new ArrayList<>();
