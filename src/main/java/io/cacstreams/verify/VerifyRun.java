@@ -211,7 +211,7 @@ public final class VerifyRun {
                           Map<DeadLetterReason, Long> deadLetters, int metricsChecked, List<String> mismatches,
                           long alertTransitions, int restarts, String pending, int instances, int kills,
                           List<String> excess, List<String> steps, List<Path> logs, List<Long> rssSamplesKb,
-                          String rssVerdict) {
+                          String rssVerdict, long oldBatchResent) {
         public boolean ok() {
             return mismatches.isEmpty() && pending == null && rssVerdict == null;
         }
@@ -221,6 +221,7 @@ public final class VerifyRun {
             out.printf(Locale.ROOT, "  %-34s %d%n", "events produced", produced);
             out.printf(Locale.ROOT, "  %-34s %d%n", "  good events", good);
             out.printf(Locale.ROOT, "  %-34s %d%n", "  duplicates re-sent", duplicatesSent);
+            out.printf(Locale.ROOT, "  %-34s %d%n", "    of which an old batch, last", oldBatchResent);
             faults.forEach((f, n) -> {
                 if (f != Fault.NONE && f != Fault.DUPLICATE) out.printf(Locale.ROOT, "  %-34s %d%n", "  bad: " + f, n);
             });
@@ -298,6 +299,7 @@ public final class VerifyRun {
     private Hooks hooks = NO_HOOKS;
     private Duration soak;
     private Duration rssSampleInterval = Duration.ofSeconds(3);
+    private double oldBatchShare;
 
     /**
      * @param base             the cluster and registry to use ({@code bootstrap.servers}, {@code cac.registry.url},
@@ -323,6 +325,15 @@ public final class VerifyRun {
     public VerifyRun withSoak(Duration duration, Duration sampleInterval) {
         this.soak = duration;
         this.rssSampleInterval = sampleInterval;
+        return this;
+    }
+
+    /**
+     * Once everything else is produced, re-send this share of the good events (see {@link OldBatch}): weeks later in
+     * production order, each must still be counted once. Default 0 (none).
+     */
+    public VerifyRun withOldBatch(double share) {
+        this.oldBatchShare = share;
         return this;
     }
 
@@ -457,6 +468,8 @@ public final class VerifyRun {
                     produce(prod, batches.subList(from, Math.min(batches.size(), from + perPhase)), topics.fxRates(), phase);
                     producer.flush();
                 }
+                long oldBatch = resendOldBatch(prod, batches.subList(1, batches.size()), topics.fxRates(), phases - 1,
+                        log);
                 hooks.afterProduced(stage);
                 options.chaos().run(apps);
                 String pending;
@@ -510,7 +523,7 @@ public final class VerifyRun {
                         prod.faults.getOrDefault(Fault.DUPLICATE, 0L), prod.faults, out.deadLettersByReason(), checked,
                         mismatches, out.alerts.size(), apps.restarts, pending, apps.all().size(), apps.kills,
                         excess, List.copyOf(apps.events), apps.all().stream().map(ChildApp::log).toList(), samples,
-                        soak == null ? null : rssVerdict(samples));
+                        soak == null ? null : rssVerdict(samples), oldBatch);
             }
         }
     }
@@ -554,6 +567,20 @@ public final class VerifyRun {
                 if (!e.topic().equals(fxTopic)) prod.send(e, hooks.encode(e, prod.encoder.encode(e), phase));
             }
         }
+    }
+
+    /** Sends the old batch ({@link OldBatch}) of the simulated hours' events, encoded as in {@code phase}. */
+    private long resendOldBatch(Production prod, List<List<GeneratedEvent>> hours, String fxTopic, int phase,
+                                PrintStream log) {
+        if (oldBatchShare == 0) return 0;
+        List<GeneratedEvent> old = OldBatch.pick(hours.stream().flatMap(List::stream).toList(), oldBatchShare,
+                options.seed(), fxTopic);
+        for (GeneratedEvent e : old) prod.send(e, hooks.encode(e, prod.encoder.encode(e), phase));
+        prod.producer.flush();
+        log.printf(Locale.ROOT, "  old batch: %d events re-sent after all others%s%n", old.size(), old.isEmpty() ? ""
+                : ", dated " + Instant.ofEpochMilli(old.get(0).occurredAt()) + " to "
+                + Instant.ofEpochMilli(old.get(old.size() - 1).occurredAt()));
+        return old.size();
     }
 
     /** Produces every event evenly over the soak duration (bounded: it never takes much longer than that). */
