@@ -1,5 +1,6 @@
 package io.cacstreams.app;
 
+import io.cacstreams.bench.BenchCommand;
 import io.cacstreams.config.ConfigException;
 import io.cacstreams.config.RegistrySettings;
 import io.cacstreams.serde.SchemaRegistryClient;
@@ -54,6 +55,7 @@ public final class Main implements Runnable {
         cl.addSubcommand(new GenerateCommand(context.env()));
         cl.addSubcommand(new TopologyCommand(context));
         cl.addSubcommand(new VerifyCommand(context.env()));
+        cl.addSubcommand(new BenchCommand(context.env()));
         cl.setExecutionExceptionHandler((e, line, parsed) -> {
             if (e instanceof ConfigException) {
                 line.getErr().println(e.getMessage());

@@ -34,12 +34,18 @@ public final class OutputKeys implements AutoCloseable {
     public OutputKeys(Map<String, Object> clientProperties, String topic, Set<String> expected) {
         this.topic = topic;
         this.missing = new TreeSet<>(expected);
+        this.consumer = new KafkaConsumer<>(committedReader(clientProperties), new StringDeserializer(),
+                new ByteArrayDeserializer());
+    }
+
+    /** Settings of a consumer that reads committed records only, with no group (it assigns and seeks itself). */
+    public static Properties committedReader(Map<String, Object> clientProperties) {
         Properties p = new Properties();
         p.putAll(clientProperties);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        this.consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+        return p;
     }
 
     /** Reads what has been committed since the last call; the expected keys without a record so far. */

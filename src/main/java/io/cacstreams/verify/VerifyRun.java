@@ -532,7 +532,7 @@ public final class VerifyRun {
      * Waits until every partition of {@code topics} has a leader, so that the first sends do not meet
      * NOT_LEADER_OR_FOLLOWER (a freshly created topic is announced before its leader serves it).
      */
-    static void awaitLeaders(Admin admin, List<String> topics, Duration timeout) throws Exception {
+    public static void awaitLeaders(Admin admin, List<String> topics, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             String missing = null;
