@@ -1,7 +1,9 @@
 package io.cacstreams.app;
 
 import io.cacstreams.config.AppConfig;
+import io.cacstreams.config.StateSettings;
 import io.cacstreams.config.Durations;
+import io.cacstreams.config.TopicSetup;
 import io.cacstreams.events.ChannelAlert;
 import io.cacstreams.events.ChannelMetrics;
 import io.cacstreams.generator.GeneratorRunner;
@@ -34,6 +36,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -132,8 +135,10 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
             settings.putAll(options.settings(env));
             settings.put("bootstrap.servers", kafka.bootstrapServers());
             settings.put("cac.registry.url", registryProcess.ccompatUrl());
-            settings.putIfAbsent("cac.conversions.partitions",
-                    Integer.toString(AppConfig.from(settings).topicSetup().partitions()));
+            String partitions = Integer.toString(AppConfig.from(settings).topicSetup().partitions());
+            for (String role : StateSettings.InputPartitions.ROLES) {
+                settings.putIfAbsent("cac." + role + ".partitions", partitions);
+            }
             AppConfig cfg = AppConfig.from(settings);
             var topics = cfg.topics();
             // the simulated market is dated up to a year back and outputs carry event time: with the default
@@ -142,8 +147,10 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
             List<NewTopic> demoTopics = new ArrayList<>();
             for (String t : List.of(topics.spend(), topics.leads(), topics.conversions(), topics.churn(),
                     topics.fxRates(), topics.metrics(), topics.alerts(), topics.deadLetter())) {
+                Map<String, String> configs = new HashMap<>(TopicSetup.requiredConfigs(topics, t));
+                configs.put(TopicConfig.RETENTION_MS_CONFIG, "-1");
                 demoTopics.add(new NewTopic(t, Optional.of(cfg.topicSetup().partitions()), Optional.empty())
-                        .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1")));
+                        .configs(configs));
             }
             kafka.createTopics(demoTopics);
 

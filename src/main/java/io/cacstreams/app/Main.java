@@ -1,6 +1,7 @@
 package io.cacstreams.app;
 
 import io.cacstreams.bench.BenchCommand;
+import io.cacstreams.bridge.AlertBridgeCommand;
 import io.cacstreams.config.ConfigException;
 import io.cacstreams.config.RegistrySettings;
 import io.cacstreams.serde.SchemaRegistryClient;
@@ -55,6 +56,7 @@ public final class Main implements Runnable {
         cl.addSubcommand(new GenerateCommand(context.env()));
         cl.addSubcommand(new TopologyCommand(context));
         cl.addSubcommand(new VerifyCommand(context.env()));
+        cl.addSubcommand(new AlertBridgeCommand(context.env()));
         cl.addSubcommand(new BenchCommand(context.env()));
         cl.setExecutionExceptionHandler((e, line, parsed) -> {
             if (e instanceof ConfigException) {

@@ -3,10 +3,13 @@ package io.cacstreams.app;
 import io.cacstreams.config.TopicNames;
 import io.cacstreams.config.TopicSetup;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
@@ -108,10 +111,24 @@ public final class TopicChecker {
     }
 
     public Report check(TopicNames names, TopicSetup setup) {
-        return check(required(names), coPartitionedInputs(names), setup);
+        Map<String, Map<String, String>> configs = new TreeMap<>();
+        for (String t : required(names)) {
+            Map<String, String> c = TopicSetup.requiredConfigs(names, t);
+            if (!c.isEmpty()) configs.put(t, c);
+        }
+        return check(required(names), coPartitionedInputs(names), setup, configs);
     }
 
     public Report check(List<String> required, List<CoPartitioned> coPartitioned, TopicSetup setup) {
+        return check(required, coPartitioned, setup, Map.of());
+    }
+
+    /**
+     * @param configs topic-level settings per topic: given to the topics it creates, and checked on the topics that
+     *                exist (a difference is a warning: the operator owns existing topics)
+     */
+    public Report check(List<String> required, List<CoPartitioned> coPartitioned, TopicSetup setup,
+                        Map<String, Map<String, String>> configs) {
         awaitCluster();
         Set<String> existing = get(admin.listTopics(new ListTopicsOptions().timeoutMs(timeoutMs())).names(),
                 "list topics");
@@ -122,14 +139,18 @@ public final class TopicChecker {
         List<String> created = new ArrayList<>();
         if (!missing.isEmpty() && setup.create()) {
             List<String> existedAfterAll = new ArrayList<>();
-            created.addAll(create(missing, setup, existedAfterAll));
+            created.addAll(create(missing, setup, configs, existedAfterAll));
             missing.removeAll(created);
             missing.removeAll(existedAfterAll);
         }
         List<String> present = new ArrayList<>(required);
         present.removeAll(missing);
         Map<String, Integer> partitions = describe(present);
-        List<String> warnings = coPartitionWarnings(partitions, coPartitioned);
+        List<String> warnings = new ArrayList<>(coPartitionWarnings(partitions, coPartitioned));
+        Map<String, Map<String, String>> toCheck = new TreeMap<>(configs);
+        toCheck.keySet().retainAll(present);
+        toCheck.keySet().removeAll(created);
+        warnings.addAll(configWarnings(toCheck));
         Report report = new Report(created, missing, warnings, partitions);
         if (!created.isEmpty()) {
             log.info("created topics {} ({} partitions, replication {})", created, setup.partitions(),
@@ -181,10 +202,14 @@ public final class TopicChecker {
     }
 
     /** Creates {@code missing}; those found to exist already (made meanwhile, or not yet listed) go to {@code existed}. */
-    private List<String> create(List<String> missing, TopicSetup setup, List<String> existed) {
+    private List<String> create(List<String> missing, TopicSetup setup, Map<String, Map<String, String>> configs,
+                                List<String> existed) {
         Optional<Short> replication = setup.replication() < 0 ? Optional.empty() : Optional.of(setup.replication());
         List<NewTopic> topics = new ArrayList<>();
-        for (String t : missing) topics.add(new NewTopic(t, Optional.of(setup.partitions()), replication));
+        for (String t : missing) {
+            topics.add(new NewTopic(t, Optional.of(setup.partitions()), replication)
+                    .configs(configs.getOrDefault(t, Map.of())));
+        }
         Map<String, ? extends Future<Void>> results = admin.createTopics(topics).values();
         List<String> created = new ArrayList<>();
         for (String t : missing) {
@@ -206,6 +231,28 @@ public final class TopicChecker {
             }
         }
         return created;
+    }
+
+    /** A warning for each existing topic whose settings differ from what it needs. */
+    private List<String> configWarnings(Map<String, Map<String, String>> wanted) {
+        List<String> out = new ArrayList<>();
+        if (wanted.isEmpty()) return out;
+        List<ConfigResource> resources = wanted.keySet().stream()
+                .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
+        Map<ConfigResource, Config> actual = get(admin.describeConfigs(resources).all(), "describe topic settings");
+        wanted.forEach((topic, settings) -> {
+            Config c = actual.get(new ConfigResource(ConfigResource.Type.TOPIC, topic));
+            settings.forEach((key, value) -> {
+                ConfigEntry e = c == null ? null : c.get(key);
+                String is = e == null ? null : e.value();
+                if (!value.equals(is)) {
+                    out.add("topic " + topic + " has " + key + "=" + is + " but needs " + key + "=" + value
+                            + " (kafka-configs.sh --alter --entity-type topics --entity-name " + topic
+                            + " --add-config " + key + "=" + value + ")");
+                }
+            });
+        });
+        return out;
     }
 
     private Map<String, Integer> describe(List<String> topics) {

@@ -95,7 +95,11 @@ final class Settings {
         if (min < 0 || min != Math.rint(min)) {
             throw new ConfigException(prefix + "min.new.customers", "must be a whole number >= 0");
         }
-        return new AlertThresholds(threshold, critical, hysteresis, forSpan, (long) min);
+        double confidence = number(prefix + "confidence", base.confidence());
+        if (!(confidence > 0 && confidence < 1)) {
+            throw new ConfigException(prefix + "confidence", "must be between 0 and 1 (exclusive), was " + confidence);
+        }
+        return new AlertThresholds(threshold, critical, hysteresis, forSpan, (long) min, confidence);
     }
 
     /** The part after {@code prefix} of every key with that prefix, mapped to its value; marks them read. */
@@ -118,13 +122,13 @@ final class Settings {
                 String rest = k.substring(prefix.length());
                 int dot = rest.lastIndexOf('.');
                 String setting = dot < 0 ? "" : rest.substring(dot + 1);
-                if (dot <= 0 || !Set.of("threshold", "critical", "hysteresis", "for").contains(setting)) {
+                if (dot <= 0 || !Set.of("threshold", "critical", "hysteresis", "for", "confidence").contains(setting)) {
                     if (rest.endsWith(".min.new.customers")) {
                         out.add(rest.substring(0, rest.length() - ".min.new.customers".length()));
                         continue;
                     }
                     throw new ConfigException(k, "expected " + prefix
-                            + "<channel>.(threshold|critical|hysteresis|for|min.new.customers)");
+                            + "<channel>.(threshold|critical|hysteresis|for|min.new.customers|confidence)");
                 }
                 out.add(rest.substring(0, dot));
             }

@@ -84,6 +84,10 @@ class DockerComposeTest {
                 t.alerts(), t.deadLetter())) {
             assertThat(command).contains(topic);
         }
+        // channel-alerts is created compacted, and not also by the plain loop
+        String script = services.get("topics").get("command").get(0).asText();
+        assertThat(script).containsPattern("--topic " + t.alerts() + " [^\\n]*--config cleanup\\.policy=compact");
+        assertThat(script).doesNotContainPattern("for t in [^\\n]*" + t.alerts());
         assertThat(services.get("cac-streams").get("volumes").get(0).asText()).startsWith("./target/cac-streams.jar:");
         assertThat(services.get("cac-streams").get("command").toString()).contains("\"run\"");
         assertThat(services.get("generator").get("command").toString()).contains("\"generate\"");

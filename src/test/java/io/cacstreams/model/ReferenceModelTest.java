@@ -125,7 +125,7 @@ class ReferenceModelTest {
             else if (i < 472) feed.lead("web", 50, at);
             else feed.churn("cu-" + (i - 472), at);
         }
-        feed.model.flush();
+        feed.model.drain();
         assertThat(feed.model.deadLetters()).isEmpty();
         for (String key : List.of("web|30d", "ALL|30d")) {
             ChannelMetrics m = feed.latest(key);
@@ -165,7 +165,7 @@ class ReferenceModelTest {
             else if (i < 72) feed.spend("web", "5000", at);
             else feed.churn("cu-" + (i - 72), at);
         }
-        feed.model.flush();
+        feed.model.drain();
         ChannelMetrics m = feed.latest("web|30d");
         assertThat(m.getLtvToCac()).isCloseTo(1.52, within(1e-12));
         assertThat(m.getStatus()).isEqualTo(MetricStatus.WARNING);
@@ -190,7 +190,7 @@ class ReferenceModelTest {
         for (int i = 0; i < 8; i++) feed.conversion("new-" + i, "web", "100", t.plus(Duration.ofHours(i)));
         for (int i = 0; i < 6; i++) feed.churn("old-" + i, t.plus(DAY).plus(Duration.ofHours(i)));
         for (int i = 0; i < 4; i++) feed.churn("new-" + i, t.plus(DAY.multipliedBy(2)).plus(Duration.ofHours(i)));
-        feed.model.flush();
+        feed.model.drain();
         ChannelMetrics m = feed.latest("web|30d");
         assertThat(m.getChurned()).isEqualTo(10);
         assertThat(m.getChurnedNew()).isEqualTo(4);
@@ -208,7 +208,7 @@ class ReferenceModelTest {
         feed.conversion("early", "web", "10", t.plus(Duration.ofHours(1)));     // acquired at 1h, churned at 2h
         assertThat(feed.model.isActive("early")).isFalse();
         feed.conversion("other", "web", "10", t.plus(Duration.ofHours(27)));    // 2h + 1d < 27h, new bucket: given up
-        feed.model.flush();
+        feed.model.drain();
         assertThat(feed.model.deadLetters()).extracting(ReferenceModel.ExpectedDeadLetter::reason)
                 .containsExactly(DeadLetterReason.UNKNOWN_CUSTOMER);
         ChannelMetrics m = feed.latest("web|3d");
@@ -227,7 +227,7 @@ class ReferenceModelTest {
         feed.conversion("c1", "web", "10", DAY0.plus(DAY.multipliedBy(10)).plusSeconds(5)); // ALREADY_ACTIVE
         feed.churn("c1", DAY0.plus(DAY.multipliedBy(9)));                        // before acquisition
         feed.replay(InputTopic.SPEND, 0);                                       // duplicate: dropped, counted
-        feed.model.flush();
+        feed.model.drain();
         assertThat(feed.model.deadLetters()).extracting(ReferenceModel.ExpectedDeadLetter::reason).containsExactly(
                 DeadLetterReason.LATE, DeadLetterReason.ALREADY_ACTIVE, DeadLetterReason.CHURN_BEFORE_ACQUISITION);
         assertThat(feed.model.counters()).containsEntry("duplicate.spend", 1);
@@ -277,10 +277,11 @@ class ReferenceModelTest {
                     .setOccurredAt(at).build());
         }
 
+        /** The last live snapshot of {@code key}, once drained. */
         ChannelMetrics latest(String key) {
-            ChannelMetrics last = null;
-            for (ReferenceModel.Emission e : model.emissions()) if (e.key().equals(key)) last = e.metrics();
-            assertThat(last).as("an emission of " + key).isNotNull();
+            ChannelMetrics last = model.finalSnapshots().get(key);
+            assertThat(last).as("a snapshot of " + key).isNotNull();
+            assertThat(last.getSettled()).isFalse();
             return last;
         }
     }
