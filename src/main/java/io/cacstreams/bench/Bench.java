@@ -197,10 +197,10 @@ public final class Bench {
             child.deleteState();
             List<LatencyProbe.Arrival> arrivals = probe.arrivals();
             LatencyProbe.Latencies l = LatencyProbe.measure(live, arrivals);
-            log.printf(Locale.ROOT, "  latency: p50 %d ms, p99 %d ms over %,d events, %,d metrics records%n",
-                    l.p50Ms(), l.p99Ms(), l.events(), arrivals.size());
+            log.printf(Locale.ROOT, "  latency: p50 %d ms, p99 %d ms over %,d of %,d events, %,d metrics records%n",
+                    l.p50Ms(), l.p99Ms(), l.events(), live.sent(), arrivals.size());
             return new LatencyPhase(new BenchReport.Latency(options.rate(), options.latencyFor().toMillis() / 1e3,
-                    l.events(), l.unreflected(), l.p50Ms(), l.p99Ms(), l.maxMs(),
+                    live.sent(), l.events(), l.unreflected(), l.p50Ms(), l.p99Ms(), l.maxMs(),
                     AppConfig.from(settings).emitInterval().toMillis(), arrivals.size()), tasks);
         }
     }

@@ -38,9 +38,12 @@ public record BenchReport(String startedAt, Environment environment, long events
                       double stateBytesPerEvent, long peakRssMiB) {
     }
 
-    /** The latency phase. */
-    public record Latency(int rate, double seconds, int events, int unreflected, long p50Ms, long p99Ms, long maxMs,
-                          long emitIntervalMs, int metricsRecords) {
+    /**
+     * The latency phase: {@code events} input events sent, of which {@code measured} (leads, conversions, churns)
+     * are measured.
+     */
+    public record Latency(int rate, double seconds, int events, int measured, int unreflected, long p50Ms, long p99Ms,
+                          long maxMs, long emitIntervalMs, int metricsRecords) {
     }
 
     /** A target of issue 9, the measured value, and whether it is met (null: not measured in this run). */
@@ -105,10 +108,10 @@ public record BenchReport(String startedAt, Environment environment, long events
                 + " outputs stop growing; startup apart: " + runs.stream().map(r -> String.format(Locale.ROOT,
                 "%.1f s", r.startupSeconds())).toList() + ")");
         if (latency != null) {
-            out.printf(Locale.ROOT, "latency at %,d events/s for %.0f s: p50 %d ms, p99 %d ms, max %d ms over %,d events"
-                            + " (%d never reflected), %,d metrics records%n", latency.rate(), latency.seconds(),
-                    latency.p50Ms(), latency.p99Ms(), latency.maxMs(), latency.events(), latency.unreflected(),
-                    latency.metricsRecords());
+            out.printf(Locale.ROOT, "latency at %,d events/s for %.0f s: p50 %d ms, p99 %d ms, max %d ms over %,d of the"
+                            + " %,d events (leads, conversions, churns; %d never reflected), %,d metrics records%n",
+                    latency.rate(), latency.seconds(), latency.p50Ms(), latency.p99Ms(), latency.maxMs(),
+                    latency.measured(), latency.events(), latency.unreflected(), latency.metricsRecords());
         }
         if (tasks != null) {
             out.println("records processed per task (Kafka Streams process-total, latency phase):");

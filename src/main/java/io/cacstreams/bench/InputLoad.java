@@ -17,6 +17,7 @@ import org.apache.kafka.common.TopicPartition;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -98,8 +99,11 @@ final class InputLoad {
         return new Produced(n, fx, Map.copyOf(sends.ends), (System.nanoTime() - began) / 1e9);
     }
 
-    /** The send times (= occurredAt, epoch ms) and channels of the events of a live stream, in production order. */
-    record Live(long[] sentAt, String[] channel, Map<TopicPartition, Long> ends) {
+    /**
+     * A live stream: how many input events were sent, and the send times (= occurredAt, epoch ms) and channels of
+     * those a metrics record counts (leads, conversions, churns), in production order.
+     */
+    record Live(int sent, long[] sentAt, String[] channel, Map<TopicPartition, Long> ends) {
         int size() {
             return sentAt.length;
         }
@@ -144,6 +148,7 @@ final class InputLoad {
             int total = (int) Math.min(Integer.MAX_VALUE, duration.toMillis() * rate / 1000);
             long[] sentAt = new long[total];
             String[] channel = new String[total];
+            int counted = 0;
             Sends sends = new Sends();
             long began = System.nanoTime();
             for (int i = 0; i < total; ) {
@@ -156,14 +161,18 @@ final class InputLoad {
                 if (ahead > 1_000_000) Thread.sleep(ahead / 1_000_000);
                 long now = System.currentTimeMillis();
                 ((GenericRecord) e.value()).put("occurredAt", Instant.ofEpochMilli(now));
-                channel[i] = channelOf(e);
-                sentAt[i] = now;
+                String c = countedChannel(e);
                 sends.send(producer, e.topic(), e.key(), encoder.encode(e));
+                if (c != null) {
+                    sentAt[counted] = now;
+                    channel[counted++] = c;
+                }
                 i++;
             }
             producer.flush();
             sends.check();
-            return new Live(sentAt, channel, Map.copyOf(sends.ends));
+            return new Live(total, Arrays.copyOf(sentAt, counted), Arrays.copyOf(channel, counted),
+                    Map.copyOf(sends.ends));
         }
 
         private GeneratedEvent nextEvent() {
@@ -174,9 +183,10 @@ final class InputLoad {
             return hour.get(next++);
         }
 
-        private String channelOf(GeneratedEvent e) {
+        /** The channel whose count {@code e} adds one to (a churn: its customer's); null for spend. */
+        private String countedChannel(GeneratedEvent e) {
             Object v = e.value();
-            if (v instanceof MarketingSpend s) return s.getChannel();
+            if (v instanceof MarketingSpend) return null;
             if (v instanceof Lead l) return l.getChannel();
             if (v instanceof Conversion c) {
                 customerChannel.put(c.getCustomerId(), c.getChannel());

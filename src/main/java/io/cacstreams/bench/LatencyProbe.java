@@ -22,19 +22,25 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Event-to-metric latency. A consumer of the metrics topic ({@code read_committed}, from the beginning) notes when
- * each record arrives (wall clock), its channel (the key up to {@code |}) and its {@code asOf}. An event sent at
- * wall-clock time {@code t} (its {@code occurredAt} is {@code t} too) is taken as reflected by the first metrics
- * record of its channel, any window, that arrives at or after {@code t} with {@code asOf >= t}: the channel stage's
- * stream time has reached the event's time. (Not an exact proof of inclusion: a record of another input partition
- * dated as late may have moved the clock first; at a steady rate the two are milliseconds apart.) The latency is
- * that arrival minus {@code t}; churns count for the channel of their customer's conversion.
+ * each record arrives (wall clock), its key ({@code <channel>|<days>d}) and the number of events it counts:
+ * {@code leads + newCustomers + churned}. The live stream's events are all inside every window, so for each key that
+ * number grows by one per lead, conversion or churn of the channel the stage has taken in. The k-th such event of a
+ * channel (in send order; sent at {@code t}) is taken as reflected by the first record of one of the channel's keys
+ * that arrives at or after {@code t} and counts at least k events more than the key's last record before the stream
+ * began. The latency is that arrival minus {@code t}. (Not a proof that this very event is among those counted: one
+ * sent after it may have been taken in first; at a steady rate they are milliseconds apart.) Spend events are sent
+ * but not measured: a record sums their amounts, it does not count them. A churn counts for the channel of its
+ * customer's conversion.
  */
 final class LatencyProbe implements AutoCloseable {
-    /** One metrics record as it arrived. */
-    record Arrival(long arrivedAt, String channel, long asOf) {
+    /** One metrics record as it arrived: its key and the events it counts. */
+    record Arrival(long arrivedAt, String key, long counted) {
+        String channel() {
+            return key.substring(0, key.lastIndexOf('|'));
+        }
     }
 
-    /** Percentiles over the reflected events, in milliseconds; {@code unreflected} events had no such record. */
+    /** Percentiles over the measured events, in milliseconds; {@code unreflected} events had no such record. */
     record Latencies(int events, int unreflected, long p50Ms, long p99Ms, long maxMs) {
     }
 
@@ -70,9 +76,9 @@ final class LatencyProbe implements AutoCloseable {
                 long now = System.currentTimeMillis();
                 for (ConsumerRecord<String, byte[]> r : records) {
                     if (r.key() == null || r.value() == null) continue;
-                    long asOf = codec.decode(r.topic(), r.value()).getAsOf().toEpochMilli();
+                    ChannelMetrics m = codec.decode(r.topic(), r.value());
                     synchronized (arrivals) {
-                        arrivals.add(new Arrival(now, r.key().substring(0, r.key().lastIndexOf('|')), asOf));
+                        arrivals.add(new Arrival(now, r.key(), m.getLeads() + m.getNewCustomers() + m.getChurned()));
                     }
                 }
             }
@@ -91,23 +97,42 @@ final class LatencyProbe implements AutoCloseable {
         }
     }
 
-    /** The latency of every event of {@code live} (send order) against {@code arrivals} (arrival order). */
+    /**
+     * The latency of every event of {@code live} (send order) against {@code arrivals} (arrival order): for each key,
+     * a later event needs a later arrival with a higher count, so each key's match only moves forward.
+     */
     static Latencies measure(InputLoad.Live live, List<Arrival> arrivals) {
-        Map<String, List<Arrival>> byChannel = new HashMap<>();
-        for (Arrival a : arrivals) byChannel.computeIfAbsent(a.channel(), c -> new ArrayList<>()).add(a);
-        // for a later send time both conditions only get stricter, so each channel's match moves forward only
+        long began = live.size() == 0 ? Long.MAX_VALUE : live.sentAt()[0];
+        Map<String, Map<String, List<Arrival>>> byChannel = new HashMap<>();
+        Map<String, Long> baseline = new HashMap<>();
+        for (Arrival a : arrivals) {
+            if (a.arrivedAt() < began) {
+                baseline.put(a.key(), a.counted());
+            } else {
+                byChannel.computeIfAbsent(a.channel(), c -> new HashMap<>())
+                        .computeIfAbsent(a.key(), k -> new ArrayList<>()).add(a);
+            }
+        }
         Map<String, Integer> cursor = new HashMap<>();
+        Map<String, Integer> kth = new HashMap<>();
         long[] latencies = new long[live.size()];
         int n = 0;
         int unreflected = 0;
         for (int i = 0; i < live.size(); i++) {
             long t = live.sentAt()[i];
-            List<Arrival> list = byChannel.getOrDefault(live.channel()[i], List.of());
-            int j = cursor.getOrDefault(live.channel()[i], 0);
-            while (j < list.size() && (list.get(j).arrivedAt() < t || list.get(j).asOf() < t)) j++;
-            cursor.put(live.channel()[i], j);
-            if (j == list.size()) unreflected++;
-            else latencies[n++] = list.get(j).arrivedAt() - t;
+            String channel = live.channel()[i];
+            int k = kth.merge(channel, 1, Integer::sum);
+            long best = Long.MAX_VALUE;
+            for (Map.Entry<String, List<Arrival>> e : byChannel.getOrDefault(channel, Map.of()).entrySet()) {
+                List<Arrival> list = e.getValue();
+                long base = baseline.getOrDefault(e.getKey(), 0L);
+                int j = cursor.getOrDefault(e.getKey(), 0);
+                while (j < list.size() && (list.get(j).arrivedAt() < t || list.get(j).counted() - base < k)) j++;
+                cursor.put(e.getKey(), j);
+                if (j < list.size()) best = Math.min(best, list.get(j).arrivedAt() - t);
+            }
+            if (best == Long.MAX_VALUE) unreflected++;
+            else latencies[n++] = best;
         }
         long[] sorted = Arrays.copyOf(latencies, n);
         Arrays.sort(sorted);

@@ -75,6 +75,8 @@ class BenchIT {
 
         JsonNode latency = r.get("latency");
         assertThat(latency.get("events").asInt()).isEqualTo(RATE * LATENCY_SECONDS);
+        assertThat(latency.get("measured").asInt()).as("leads, conversions and churns among them")
+                .isPositive().isLessThan(RATE * LATENCY_SECONDS);
         assertThat(latency.get("unreflected").asInt()).as("every event reflected by a metrics record once drained")
                 .isZero();
         assertThat(latency.get("p50Ms").asLong()).isNotNegative()
