@@ -6,6 +6,7 @@ import io.cacstreams.events.ChannelAlert;
 import io.cacstreams.events.ChannelMetrics;
 import io.cacstreams.generator.GeneratorRunner;
 import io.cacstreams.generator.SyntheticMarket;
+import io.cacstreams.query.QueryServer;
 import io.cacstreams.serde.RegistryAvroSerde;
 import io.cacstreams.serde.SchemaRegistryClient;
 import io.cacstreams.topology.CacTopology;
@@ -150,8 +151,16 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
             SchemaRegistryClient registry = SchemaRegistryClient.create(cfg.registry());
             resources.add(registry);
             MicrometerObserver observer = new MicrometerObserver();
+            QueryServer query;
+            try {
+                query = QueryServer.start(cfg, registry);
+            } catch (IllegalStateException portTaken) {
+                out.println(portTaken.getMessage() + "; using a free port instead");
+                query = QueryServer.start(cfg.with(Map.of("cac.query.port", "0")), registry);
+            }
+            resources.add(query);
             StreamsRuntime runtime = new StreamsRuntime(CacTopology.build(cfg, registry, observer),
-                    StreamsProperties.build(cfg), UncaughtExceptionPolicy.defaults());
+                    query.advertise(StreamsProperties.build(cfg)), UncaughtExceptionPolicy.defaults());
             resources.add(runtime);
             OpsServer ops;
             try {
@@ -163,6 +172,7 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
             resources.add(ops);
             ops.bindStreams(runtime.streams());
             observer.bindTo(ops.registry());
+            query.bind(runtime.streams());
             runtime.start();
 
             ConsoleDashboard dashboard = new ConsoleDashboard(window, !plain && System.console() != null);
@@ -194,6 +204,8 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
                     + registryProcess.ccompatUrl() + " | metrics http://" + cfg.ops().host() + ":" + ops.port()
                     + "/metrics | Ctrl-C to stop";
             out.println(header);
+            out.println("dashboard " + query.url() + " (live figures, charts and alerts; API: " + query.url()
+                    + "api/openapi.json)");
             out.println(noGenerator ? "no generator: produce your own events (see README, 'The contracts')"
                     : "generating a synthetic market at " + market.speed + "x (one simulated day every "
                     + String.format(java.util.Locale.ROOT, "%.1f", 86_400 / market.speed) + " s)");

@@ -2,6 +2,7 @@ package io.cacstreams.app;
 
 import io.cacstreams.config.AppConfig;
 import io.cacstreams.config.ConfigLoader;
+import io.cacstreams.query.QueryServer;
 import io.cacstreams.serde.SchemaRegistryClient;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.Topology;
@@ -66,7 +67,9 @@ final class RunCommand implements Callable<Integer> {
             return Main.EXIT_OK;
         }
         log.info("effective settings: {}", effective);
-        try (SchemaRegistryClient registry = Main.openRegistry(context, cfg.registry())) {
+        try (SchemaRegistryClient registry = Main.openRegistry(context, cfg.registry());
+             QueryServer query = cfg.query().enabled() ? QueryServer.start(cfg, registry) : null) {
+            if (query != null) streamsProps = query.advertise(streamsProps);
             TopicChecker.Report report;
             try (Admin admin = Admin.create(StreamsProperties.adminProperties(cfg))) {
                 report = new TopicChecker(admin, cfg.kafka().get("bootstrap.servers"), BROKER_WAIT)
@@ -89,6 +92,7 @@ final class RunCommand implements Callable<Integer> {
                 try (runtime; OpsServer ops = new OpsServer(cfg.ops(), runtime.health())) {
                     ops.bindStreams(runtime.streams());
                     observer.bindTo(ops.registry());
+                    if (query != null) query.bind(runtime.streams());
                     Thread hook = runtime.installShutdownHook();
                     try {
                         runtime.start();

@@ -38,6 +38,7 @@ public record AppConfig(
         RegistrySettings registry,
         StateSettings state,
         OpsSettings ops,
+        QuerySettings query,
         TopicSetup topicSetup,
         Map<String, String> kafka,
         Map<String, String> source) {
@@ -155,7 +156,7 @@ public record AppConfig(
                 s.positiveDuration("cac.emit.interval", "1s"), defaults, overrides,
                 s.text("cac.alert.runbook.url", "https://runbooks.example.com/cac-streams/ltv-cac"),
                 defaultMargin, margins, discount, horizon == 0 ? OptionalInt.empty() : OptionalInt.of(horizon),
-                registry, stateSettings(s), OpsSettings.from(s), TopicSetup.from(s),
+                registry, stateSettings(s), OpsSettings.from(s), QuerySettings.from(s), TopicSetup.from(s),
                 kafka, raw);
         s.rejectUnknown();
         return cfg;
