@@ -1,6 +1,7 @@
 package io.cacstreams.app;
 
 import io.cacstreams.config.AppConfig;
+import io.cacstreams.config.StateSettings;
 import io.cacstreams.config.Durations;
 import io.cacstreams.events.ChannelAlert;
 import io.cacstreams.events.ChannelMetrics;
@@ -133,8 +134,10 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
             settings.putAll(options.settings(env));
             settings.put("bootstrap.servers", kafka.bootstrapServers());
             settings.put("cac.registry.url", registryProcess.ccompatUrl());
-            settings.putIfAbsent("cac.conversions.partitions",
-                    Integer.toString(AppConfig.from(settings).topicSetup().partitions()));
+            String partitions = Integer.toString(AppConfig.from(settings).topicSetup().partitions());
+            for (String role : StateSettings.InputPartitions.ROLES) {
+                settings.putIfAbsent("cac." + role + ".partitions", partitions);
+            }
             AppConfig cfg = AppConfig.from(settings);
             var topics = cfg.topics();
             // the simulated market is dated up to a year back and outputs carry event time: with the default

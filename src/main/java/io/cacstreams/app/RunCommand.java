@@ -1,6 +1,7 @@
 package io.cacstreams.app;
 
 import io.cacstreams.config.AppConfig;
+import io.cacstreams.config.StateSettings;
 import io.cacstreams.config.ConfigLoader;
 import io.cacstreams.query.QueryServer;
 import io.cacstreams.serde.SchemaRegistryClient;
@@ -80,7 +81,7 @@ final class RunCommand implements Callable<Integer> {
                         + " (create them, or set cac.topics.create=true)");
                 return Main.EXIT_FAILED;
             }
-            cfg = withConversionsPartitions(cfg, report);
+            cfg = withInputPartitions(cfg, report);
             for (int attempt = 1; ; attempt++) {
                 MicrometerObserver observer = new MicrometerObserver();
                 Topology topology = context.topology().build(cfg, registry, observer);
@@ -114,20 +115,29 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /**
-     * The configuration with {@code cac.conversions.partitions} set from the broker, unless set by the user: the
-     * customer stage must know every partition of the conversions topic before it gives up on a held churn.
+     * The configuration with {@code cac.<input>.partitions} set from the broker for each input topic, unless set by
+     * the user: the downstream stages must know every partition of every input to know how far all have been read.
      */
-    static AppConfig withConversionsPartitions(AppConfig cfg, TopicChecker.Report report) {
-        Integer found = report.partitions().get(cfg.topics().conversions());
-        if (found == null) return cfg;
-        if (cfg.state().conversionsPartitions() == 0) {
-            return cfg.with(Map.of("cac.conversions.partitions", Integer.toString(found)));
+    static AppConfig withInputPartitions(AppConfig cfg, TopicChecker.Report report) {
+        Map<String, String> found = new TreeMap<>();
+        for (String role : StateSettings.InputPartitions.ROLES) {
+            String topic = switch (role) {
+                case "spend" -> cfg.topics().spend();
+                case "leads" -> cfg.topics().leads();
+                case "conversions" -> cfg.topics().conversions();
+                default -> cfg.topics().churn();
+            };
+            Integer n = report.partitions().get(topic);
+            int configured = cfg.state().inputPartitions().of(role);
+            if (n == null) continue;
+            if (configured == 0) {
+                found.put("cac." + role + ".partitions", Integer.toString(n));
+            } else if (configured != n) {
+                log.warn("cac.{}.partitions={} but topic {} has {} partitions; progress is tracked on the configured"
+                        + " count", role, configured, topic, n);
+            }
         }
-        if (cfg.state().conversionsPartitions() != found) {
-            log.warn("cac.conversions.partitions={} but topic {} has {} partitions; held churns are given up on the"
-                    + " configured count", cfg.state().conversionsPartitions(), cfg.topics().conversions(), found);
-        }
-        return cfg;
+        return found.isEmpty() ? cfg : cfg.with(found);
     }
 
     /** Caches the output schema ids in {@code registry}, which the topology's serdes share; problems are logged. */

@@ -149,10 +149,10 @@ public record AppConfig(
         raw.forEach((k, v) -> {
             if (!k.startsWith("cac.")) kafka.put(k, v);
         });
-        AppConfig cfg = new AppConfig(topics, windows, bucket, s.duration("cac.grace", "1d"),
+        AppConfig cfg = new AppConfig(topics, windows, bucket, s.duration("cac.grace", "1h"),
                 s.positiveDuration("cac.max.future.skew", "1h"), s.positiveDuration("cac.fx.history", "3650d"),
                 reporting, rates,
-                s.positiveDuration("cac.dedup.retention", "7d"), s.duration("cac.churn.hold", "7d"),
+                s.positiveDuration("cac.dedup.retention", Durations.format(windows.get(windows.size() - 1))), s.duration("cac.churn.hold", "7d"),
                 s.positiveDuration("cac.emit.interval", "1s"), defaults, overrides,
                 s.text("cac.alert.runbook.url", "https://runbooks.example.com/cac-streams/ltv-cac"),
                 defaultMargin, margins, discount, horizon == 0 ? OptionalInt.empty() : OptionalInt.of(horizon),
@@ -168,10 +168,18 @@ public record AppConfig(
         if (buffers > cache) {
             throw new ConfigException("cac.rocksdb.write.buffer.bytes", "must not exceed cac.rocksdb.cache.bytes (" + cache + ")");
         }
-        double conversions = s.number("cac.conversions.partitions", 0);
-        if (conversions < 0 || conversions != Math.rint(conversions) || conversions > 100_000) throw new ConfigException("cac.conversions.partitions", "must be >= 0 (0 = find out from the broker)");
+        int[] counts = new int[StateSettings.InputPartitions.ROLES.length];
+        for (int i = 0; i < counts.length; i++) {
+            String key = "cac." + StateSettings.InputPartitions.ROLES[i] + ".partitions";
+            double n = s.number(key, 0);
+            if (n < 0 || n != Math.rint(n) || n > 100_000) {
+                throw new ConfigException(key, "must be >= 0 (0 = find out from the broker)");
+            }
+            counts[i] = (int) n;
+        }
         return new StateSettings(s.bool("cac.state.in.memory", false), (int) s.positive("cac.repartition.partitions", 6),
-                cache, buffers, (int) conversions);
+                cache, buffers, new StateSettings.InputPartitions(counts[0], counts[1], counts[2], counts[3]),
+                s.positiveDuration("cac.idle.timeout", "30s"));
     }
 
     /** The flat settings this config was parsed from. */

@@ -7,6 +7,7 @@ import io.cacstreams.events.FxRate;
 import io.cacstreams.events.Lead;
 import io.cacstreams.events.MarketingSpend;
 import io.cacstreams.internal.ChannelFact;
+import io.cacstreams.internal.ChannelPartial;
 import io.cacstreams.internal.CustomerEvent;
 import io.cacstreams.query.MetricsViewTopology;
 import io.cacstreams.serde.AvroCodec;
@@ -29,13 +30,15 @@ import java.util.Properties;
 /**
  * The cac-streams topology, a pure function of configuration (and the registry its serdes talk to):
  * <pre>
- *  marketing-spend ─ decode-spend ─┐                                    ┌─ channel-metrics
- *  leads ─────────── decode-leads ─┼─ (by channel) ─ channel-metrics ───┤
- *  conversions ─ decode ─┐         │                                    └─ channel-alerts
- *  churn ─────── decode ─┴─ (by customerId) ─ customers ─ (by channel) ─┘
+ *  marketing-spend ─ decode-spend ─┐ (by channel, bucket)                  (by channel)
+ *  leads ─────────── decode-leads ─┴─ bucket-counts: ids, partials ───┐                    ┌─ channel-metrics
+ *  conversions ─ decode ─┐ (by customerId)                             ├─ channel-metrics ─┤
+ *  churn ─────── decode ─┴─ customer-table: customers, partials ──────┘                    └─ channel-alerts
  *  fx-rates ─ global versioned store, read by every decode step
  *  every step ─ bad records ─ cac-dead-letter
  * </pre>
+ * Each decode step also sends PROGRESS markers (its partition's clock) down the same paths, and each stateful stage
+ * passes its watermark on, so the channel stage knows which buckets are settled (see {@link Settling}).
  */
 public final class CacTopology {
     private CacTopology() {
@@ -54,7 +57,6 @@ public final class CacTopology {
         private final SchemaRegistryClient registry;
         private final TopologyObserver observer;
         private final Topics topics;
-        private final StoreFactory stores;
         private final StreamsBuilder builder;
 
         Builder(AppConfig config, SchemaRegistryClient registry, TopologyObserver observer) {
@@ -62,7 +64,6 @@ public final class CacTopology {
             this.registry = registry;
             this.observer = observer;
             this.topics = Topics.of(config, registry);
-            this.stores = new StoreFactory(config);
             this.builder = new StreamsBuilder(topologyConfig(config));
         }
 
@@ -76,36 +77,31 @@ public final class CacTopology {
         }
 
         Topology build() {
-            builder.addGlobalStore(stores.fxRates(), topics.fxRates().name(), topics.fxRates().consumed("fx-rates"),
-                    () -> new FxRateUpdater(codec(FxRate.class), observer));
-            stores.addAll(builder);
+            builder.addGlobalStore(StoreFactory.fxRates(config), topics.fxRates().name(),
+                    topics.fxRates().consumed("fx-rates"), () -> new FxRateUpdater(codec(FxRate.class), observer));
 
-            KStream<String, ChannelFact> spendFacts = facts(
-                    decode("spend", topics.spend(), MarketingSpend.class, new InputRulesFor.Spend(), StoreNames.SPEND_CLOCK),
-                    "spend", StoreNames.SPEND_FACTS);
-            KStream<String, ChannelFact> leadFacts = facts(
-                    decode("leads", topics.leads(), Lead.class, new InputRulesFor.Leads(), StoreNames.LEADS_CLOCK),
-                    "leads", StoreNames.LEAD_FACTS);
+            KStream<String, ChannelFact> spend = facts(decode("spend", topics.spend(), MarketingSpend.class,
+                    new InputRulesFor.Spend(), StoreNames.SPEND_CLOCK, true), "spend", StoreNames.SPEND_FACTS);
+            KStream<String, ChannelFact> leads = facts(decode("leads", topics.leads(), Lead.class,
+                    new InputRulesFor.Leads(), StoreNames.LEADS_CLOCK, true), "leads", StoreNames.LEAD_FACTS);
+            KStream<String, Routed> buckets = spend.merge(leads, Named.as("bucket-facts-merge"))
+                    .process(BucketProcessor.supplier(config, observer), Named.as("bucket-counts"));
+            KStream<String, ChannelPartial> bucketPartials = partials(deadLetters(buckets, "bucket-counts"),
+                    "bucket", StoreNames.BUCKET_PARTIALS_BY_CHANNEL);
 
-            KStream<String, CustomerEvent> conversions = customerEvents(
-                    decode("conversions", topics.conversions(), Conversion.class, new InputRulesFor.Conversions(), null),
-                    "conversions", StoreNames.CONVERSIONS_BY_CUSTOMER, true);
-            KStream<String, CustomerEvent> churns = customerEvents(
-                    decode("churn", topics.churn(), Churn.class, new InputRulesFor.Churns(), null),
-                    "churn", StoreNames.CHURN_BY_CUSTOMER, false);
-            KStream<String, Routed> customerOut = conversions.merge(churns, Named.as("customer-events-merge"))
-                    .process(() -> new CustomerProcessor(config, observer), Named.as("customer-table"),
-                            StoreNames.CUSTOMERS, StoreNames.PENDING_CHURNS, StoreNames.CUSTOMER_DEDUP,
-                            StoreNames.CUSTOMER_CLOCK);
-            KStream<String, ChannelFact> customerFacts = facts(deadLetters(customerOut, "customer-table"),
-                    "customer", StoreNames.CUSTOMER_FACTS);
+            KStream<String, CustomerEvent> conversions = customerEvents(decode("conversions", topics.conversions(),
+                    Conversion.class, new InputRulesFor.Conversions(), StoreNames.CONVERSIONS_CLOCK, false),
+                    "conversions", StoreNames.CONVERSIONS_BY_CUSTOMER);
+            KStream<String, CustomerEvent> churns = customerEvents(decode("churn", topics.churn(), Churn.class,
+                    new InputRulesFor.Churns(), StoreNames.CHURN_CLOCK, false), "churn", StoreNames.CHURN_BY_CUSTOMER);
+            KStream<String, Routed> customers = conversions.merge(churns, Named.as("customer-events-merge"))
+                    .process(CustomerProcessor.supplier(config, observer), Named.as("customer-table"));
+            KStream<String, ChannelPartial> customerPartials = partials(deadLetters(customers, "customer-table"),
+                    "customer", StoreNames.CUSTOMER_PARTIALS_BY_CHANNEL);
 
-            KStream<String, Routed> out = spendFacts
-                    .merge(leadFacts, Named.as("channel-facts-merge-leads"))
-                    .merge(customerFacts, Named.as("channel-facts-merge-customers"))
-                    .process(() -> new ChannelMetricsProcessor(config, observer), Named.as("channel-metrics"),
-                            StoreNames.CHANNEL_STATE, StoreNames.CHANNEL_BUCKETS, StoreNames.CHANNEL_DEDUP,
-                            StoreNames.CHANNEL_CLOCK, StoreNames.ALERT_STATE);
+            KStream<String, Routed> out = bucketPartials
+                    .merge(customerPartials, Named.as("channel-partials-merge"))
+                    .process(ChannelMetricsProcessor.supplier(config, observer), Named.as("channel-metrics"));
             Map<String, KStream<String, Routed>> outputs = out.split(Named.as("emitted-"))
                     .branch((k, v) -> v instanceof Routed.Metric, Branched.as("metrics"))
                     .branch((k, v) -> v instanceof Routed.Alert, Branched.as("alerts"))
@@ -124,12 +120,10 @@ public final class CacTopology {
 
         private <T extends SpecificRecord> KStream<String, Routed> decode(String name, Topic<byte[], byte[]> topic,
                                                                            Class<T> type, InputRules<T> rules,
-                                                                           String clockStore) {
-            AvroCodec<T> codec = codec(type);
+                                                                           String clockStore, boolean lateApplies) {
             KStream<String, Routed> decoded = builder.stream(topic.name(), topic.consumed(name + "-source"))
-                    .process(() -> new InputProcessor<>(codec, rules, clockStore, config, observer),
-                            Named.as("decode-" + name),
-                            clockStore == null ? new String[0] : new String[]{clockStore});
+                    .process(InputProcessor.supplier(codec(type), rules, clockStore, lateApplies, config, observer),
+                            Named.as("decode-" + name));
             return deadLetters(decoded, "decode-" + name);
         }
 
@@ -145,26 +139,33 @@ public final class CacTopology {
             return split.get(name + "-ok");
         }
 
+        /** Spend and leads by (channel, bucket); markers to every partition. */
         private KStream<String, ChannelFact> facts(KStream<String, Routed> ok, String name, String repartition) {
             return ok.mapValues(v -> ((Routed.Fact) v).fact(), Named.as(name + "-facts"))
                     .repartition(Repartitioned.<String, ChannelFact>as(repartition)
-                            .withKeySerde(Serdes.String()).withValueSerde(stores.serde(ChannelFact.class))
-                            .withNumberOfPartitions(config.state().repartitionPartitions()));
+                            .withKeySerde(Serdes.String()).withValueSerde(StoreFactory.serde(ChannelFact.class))
+                            .withNumberOfPartitions(config.state().repartitionPartitions())
+                            .withStreamPartitioner(Markers.FACTS));
         }
 
-        /** With {@code progress}, every customer partition also hears how far each input partition was read. */
+        /** Conversions and churns by customerId; markers to every partition. */
         private KStream<String, CustomerEvent> customerEvents(KStream<String, Routed> ok, String name,
-                                                              String repartition, boolean progress) {
-            KStream<String, CustomerEvent> events = ok.mapValues(v -> ((Routed.Customer) v).event(),
-                    Named.as(name + "-customer-events"));
-            Repartitioned<String, CustomerEvent> by = Repartitioned.<String, CustomerEvent>as(repartition)
-                    .withKeySerde(Serdes.String()).withValueSerde(stores.serde(CustomerEvent.class))
-                    .withNumberOfPartitions(config.state().repartitionPartitions());
-            if (progress) {
-                events = events.process(() -> new ConversionProgress(config.topics().conversions(), config.bucket()), Named.as(name + "-progress"));
-                by = by.withStreamPartitioner(ConversionProgress.PARTITIONER);
-            }
-            return events.repartition(by);
+                                                              String repartition) {
+            return ok.mapValues(v -> ((Routed.Customer) v).event(), Named.as(name + "-customer-events"))
+                    .repartition(Repartitioned.<String, CustomerEvent>as(repartition)
+                            .withKeySerde(Serdes.String()).withValueSerde(StoreFactory.serde(CustomerEvent.class))
+                            .withNumberOfPartitions(config.state().repartitionPartitions())
+                            .withStreamPartitioner(Markers.CUSTOMER_EVENTS));
+        }
+
+        /** Partials by channel (and ALL); markers to every partition. */
+        private KStream<String, ChannelPartial> partials(KStream<String, Routed> ok, String name,
+                                                         String repartition) {
+            return ok.mapValues(v -> ((Routed.Partial) v).partial(), Named.as(name + "-partials"))
+                    .repartition(Repartitioned.<String, ChannelPartial>as(repartition)
+                            .withKeySerde(Serdes.String()).withValueSerde(StoreFactory.serde(ChannelPartial.class))
+                            .withNumberOfPartitions(config.state().repartitionPartitions())
+                            .withStreamPartitioner(Markers.PARTIALS));
         }
 
         private <T extends SpecificRecord> AvroCodec<T> codec(Class<T> type) {

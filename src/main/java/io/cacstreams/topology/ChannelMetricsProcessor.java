@@ -6,195 +6,280 @@ import io.cacstreams.config.AppConfig;
 import io.cacstreams.events.AlertRule;
 import io.cacstreams.events.ChannelAlert;
 import io.cacstreams.events.ChannelMetrics;
+import io.cacstreams.events.MetricStatus;
 import io.cacstreams.internal.AlertState;
-import io.cacstreams.internal.ChannelFact;
+import io.cacstreams.internal.ChannelPartial;
 import io.cacstreams.internal.ChannelState;
 import io.cacstreams.internal.Counts;
-import io.cacstreams.internal.FactKind;
+import io.cacstreams.internal.PartialKind;
 import io.cacstreams.internal.WindowTotals;
 import io.cacstreams.metrics.CustomerBase;
 import io.cacstreams.metrics.Economics;
 import io.cacstreams.metrics.WindowCounts;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
 
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
- * The per-channel stage (keyed by channel, and ALL): keeps the rolling windows and the active customer base, and
- * emits one metrics record per (channel, window) and any alert transitions
+ * The per-channel stage, keyed by channel (and ALL), fed with partials by the bucket and customer stages. It keeps
+ * the rolling windows and the customer base, and emits per (channel, window):
  * <ul>
- * <li>for every channel marked changed, at most once per emit interval (a wall-clock punctuation), and</li>
- * <li>for every channel of the task whenever stream time enters a new bucket, so quiet channels roll forward.</li>
+ * <li>a <em>settled</em> metrics record for every bucket the watermark (over every upstream task) has passed by the
+ * grace, for every channel of the task, and the alert transitions evaluated on it: a function of the input alone;</li>
+ * <li>a live snapshot of every channel that received partials, every {@code cac.emit.interval} of wall-clock time:
+ * the settled figures plus everything received since (not alert-relevant; replaced by later records).</li>
  * </ul>
  */
-final class ChannelMetricsProcessor implements Processor<String, ChannelFact, String, Routed> {
+final class ChannelMetricsProcessor implements Processor<String, ChannelPartial, String, Routed> {
+    private static final String SETTLED = "~settled";
     private final AppConfig config;
+    private final Settling settling;
+    private final Map<String, Integer> sources;
     private final TopologyObserver observer;
     private ProcessorContext<String, Routed> context;
-    private KeyValueStore<String, ChannelState> states;
+    private KeyValueStore<String, ChannelState> stateStore;
+    private final Map<String, ChannelState> states = new TreeMap<>();
+    private KeyValueStore<Bytes, ChannelPartial> pending;
     private KeyValueStore<String, AlertState> alerts;
+    private KeyValueStore<String, String> progressStore;
     private ChannelWindows windows;
-    private Deduplicator dedup;
-    private StreamClock clock;
+    private Progress progress;
+    private Long settledUpTo;
+    private final Set<String> dirty = new HashSet<>();
 
-    ChannelMetricsProcessor(AppConfig config, TopologyObserver observer) {
+    private ChannelMetricsProcessor(AppConfig config, TopologyObserver observer) {
         this.config = config;
+        this.settling = new Settling(config);
+        int n = config.state().repartitionPartitions();
+        this.sources = Map.of(BucketProcessor.GROUP, n, CustomerProcessor.GROUP, n);
         this.observer = observer;
+    }
+
+    static ProcessorSupplier<String, ChannelPartial, String, Routed> supplier(AppConfig config,
+                                                                              TopologyObserver observer) {
+        Set<StoreBuilder<?>> stores = Set.of(
+                StoreFactory.kv(config, StoreNames.CHANNEL_STATE, Serdes.String(),
+                        StoreFactory.serde(ChannelState.class)),
+                StoreFactory.kv(config, StoreNames.CHANNEL_BUCKETS, Serdes.Bytes(), StoreFactory.serde(Counts.class)),
+                StoreFactory.kv(config, StoreNames.CHANNEL_PENDING, Serdes.Bytes(),
+                        StoreFactory.serde(ChannelPartial.class)),
+                StoreFactory.kv(config, StoreNames.CHANNEL_PROGRESS, Serdes.String(), Serdes.String()),
+                StoreFactory.kv(config, StoreNames.ALERT_STATE, Serdes.String(), StoreFactory.serde(AlertState.class)));
+        return new ProcessorSupplier<>() {
+            @Override
+            public Processor<String, ChannelPartial, String, Routed> get() {
+                return new ChannelMetricsProcessor(config, observer);
+            }
+
+            @Override
+            public Set<StoreBuilder<?>> stores() {
+                return stores;
+            }
+        };
     }
 
     @Override
     public void init(ProcessorContext<String, Routed> context) {
         this.context = context;
-        this.states = context.getStateStore(StoreNames.CHANNEL_STATE);
+        this.stateStore = context.getStateStore(StoreNames.CHANNEL_STATE);
+        this.pending = context.getStateStore(StoreNames.CHANNEL_PENDING);
         this.alerts = context.getStateStore(StoreNames.ALERT_STATE);
-        KeyValueStore<Bytes, Counts> buckets = context.getStateStore(StoreNames.CHANNEL_BUCKETS);
-        this.windows = new ChannelWindows(buckets, config);
-        this.dedup = Deduplicator.of(context.getStateStore(StoreNames.CHANNEL_DEDUP), config);
-        this.clock = new StreamClock(context.getStateStore(StoreNames.CHANNEL_CLOCK));
-        context.schedule(config.emitInterval(), PunctuationType.WALL_CLOCK_TIME, t -> emitChanged());
-    }
-
-    @Override
-    public void process(Record<String, ChannelFact> record) {
-        ChannelFact f = record.value();
-        String channel = record.key();
-        Long before = clock.now();
-        clock.advance(f.getOccurredAt());
-        long now = clock.now();
-        if ((f.getKind() == FactKind.SPEND || f.getKind() == FactKind.LEAD)
-                && dedup.check(channel + "|" + f.getKind() + "|" + f.getEventId(), now,
-                Deduplicator.coordinates(f.getOrigin()), Deduplicator.read(context)) == Deduplicator.Verdict.DUPLICATE) {
-            if (!AppConfig.ALL.equals(channel)) observer.duplicate(f.getKind() == FactKind.SPEND
-                    ? config.topics().spend() : config.topics().leads());
-            return;
-        }
-        long current = windows.bucketStart(now);
-        ChannelState st = states.get(channel);
-        if (st == null) {
-            st = windows.fresh(channel, current);
-        } else {
-            windows.reconcile(st);
-            windows.roll(st, current);
-        }
-        if (f.getKind() == FactKind.SPEND) {
-            st.setFirstSpendBucket(Math.min(st.getFirstSpendBucket(), windows.bucketStart(f.getOccurredAt())));
-        }
-        apply(st, f);
-        st.setDirty(true);
-        states.put(channel, st);
-        if (before == null || current > windows.bucketStart(before)) rollAndEmitAll(current);
-    }
-
-    private void apply(ChannelState st, ChannelFact f) {
-        long at = f.getOccurredAt();
-        switch (f.getKind()) {
-            case SPEND -> windows.add(st, at, c -> c.setSpend(c.getSpend().add(f.getAmount())));
-            case LEAD -> windows.add(st, at, c -> {
-                c.setLeads(c.getLeads() + 1);
-                if (f.getQualityScore() != null) {
-                    c.setQualitySum(c.getQualitySum() + f.getQualityScore());
-                    c.setQualityCount(c.getQualityCount() + 1);
-                }
-            });
-            case ACQUIRED -> {
-                st.setActive(st.getActive() + 1);
-                st.setActiveRevenue(st.getActiveRevenue().add(f.getMonthlyRevenue()));
-                st.setActiveMargin(st.getActiveMargin().add(f.getMargin()));
-                windows.add(st, at, c -> c.setNewCustomers(c.getNewCustomers() + 1));
-            }
-            case CHURNED -> {
-                st.setActive(st.getActive() - 1);
-                st.setActiveRevenue(st.getActiveRevenue().subtract(f.getMonthlyRevenue()));
-                st.setActiveMargin(st.getActiveMargin().subtract(f.getMargin()));
-                windows.add(st, at, c -> c.setChurned(c.getChurned() + 1));
-                windows.add(st, f.getAcquiredAt(), c -> c.setChurnedNew(c.getChurnedNew() + 1));
-            }
-        }
-    }
-
-    /** Stream time entered a new bucket: roll every channel of this task forward and emit it. */
-    private void rollAndEmitAll(long current) {
-        for (KeyValue<String, ChannelState> kv : allStates()) {
-            ChannelState st = kv.value;
-            windows.reconcile(st);
-            windows.roll(st, current);
-            emit(st);
-            states.put(kv.key, st);
-        }
-    }
-
-    /** The emit-interval punctuation: emit the channels that changed since they were last emitted. */
-    private void emitChanged() {
-        for (KeyValue<String, ChannelState> kv : allStates()) {
-            if (kv.value.getDirty()) {
-                emit(kv.value);
+        this.progressStore = context.getStateStore(StoreNames.CHANNEL_PROGRESS);
+        this.windows = new ChannelWindows(context.getStateStore(StoreNames.CHANNEL_BUCKETS), config);
+        this.progress = new Progress(progressStore, sources);
+        String settled = progressStore.get(SETTLED);
+        this.settledUpTo = settled == null ? null : Long.parseLong(settled);
+        states.clear();
+        try (KeyValueIterator<String, ChannelState> it = stateStore.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, ChannelState> kv = it.next();
+                windows.reconcile(kv.value);
                 states.put(kv.key, kv.value);
             }
         }
+        context.schedule(config.emitInterval(), PunctuationType.WALL_CLOCK_TIME, t -> snapshots());
     }
 
-    private List<KeyValue<String, ChannelState>> allStates() {
-        List<KeyValue<String, ChannelState>> all = new ArrayList<>();
-        try (KeyValueIterator<String, ChannelState> it = states.all()) {
-            while (it.hasNext()) all.add(it.next());
+    @Override
+    public void process(Record<String, ChannelPartial> record) {
+        ChannelPartial p = record.value();
+        if (p.getKind() == PartialKind.PROGRESS) {
+            if (progress.update(Markers.group(p), Markers.partition(p), p.getWatermark(), p.getIdle())) settle();
+            return;
         }
-        return all;
+        // only after an idle upstream partition can a partial come for a bucket settled already: it counts from the
+        // next settled bucket on (docs/semantics.md, "Idle partitions")
+        if (settledUpTo != null && p.getSettle() < settledUpTo) p.setSettle(settledUpTo);
+        Bytes key = pendingKey(p.getSettle(), p.getChannel(), p.getBucket());
+        ChannelPartial held = pending.get(key);
+        if (held == null) {
+            held = p;
+        } else {
+            Partials.merge(held, p.getCounts(), p.getActiveDelta(), p.getRevenueDelta(), p.getMarginDelta());
+        }
+        pending.put(key, held);
+        dirty.add(p.getChannel());
     }
 
-    private void emit(ChannelState st) {
-        st.setDirty(false);
-        Long now = clock.now();
-        if (now == null) return;
+    /** Settles every bucket the watermark has passed by the grace, in order. */
+    private void settle() {
+        Long w = progress.watermark();
+        if (w == null) return;
+        long limit = settling.settledBefore(w);
+        long bucket = settledUpTo != null ? settledUpTo : firstPendingSettle().orElse(limit);
+        while (bucket < limit) {
+            if (states.isEmpty()) {
+                Optional<Long> next = firstPendingSettle();
+                if (next.isEmpty() || next.get() >= limit) break;
+                bucket = Math.max(bucket, next.get());
+            }
+            settle(bucket);
+            bucket += settling.bucketSize();
+        }
+        settledUpTo = Math.max(bucket, limit);
+        progressStore.put(SETTLED, Long.toString(settledUpTo));
+    }
+
+    private void settle(long bucket) {
+        Map<String, List<ChannelPartial>> arriving = new TreeMap<>();
+        List<Bytes> done = new ArrayList<>();
+        try (KeyValueIterator<Bytes, ChannelPartial> it = pending.range(settlePrefix(bucket),
+                settlePrefix(bucket + 1))) {
+            while (it.hasNext()) {
+                KeyValue<Bytes, ChannelPartial> kv = it.next();
+                arriving.computeIfAbsent(kv.value.getChannel(), c -> new ArrayList<>()).add(kv.value);
+                done.add(kv.key);
+            }
+        }
+        done.forEach(pending::delete);
+        for (String channel : arriving.keySet()) {
+            states.computeIfAbsent(channel, c -> windows.fresh(c, bucket));
+        }
+        for (ChannelState st : states.values()) {
+            windows.step(st, bucket);
+            for (ChannelPartial p : arriving.getOrDefault(st.getChannel(), List.of())) windows.apply(st, p);
+            emit(st, st.getCurrentBucket(), totals(st), true, st.getActive(), st.getActiveRevenue(),
+                    st.getActiveMargin());
+            stateStore.put(st.getChannel(), st);
+            dirty.add(st.getChannel()); // the next snapshot shows the newly settled figures plus what is pending
+        }
+    }
+
+    private Optional<Long> firstPendingSettle() {
+        try (KeyValueIterator<Bytes, ChannelPartial> it = pending.all()) {
+            return it.hasNext() ? Optional.of(it.next().value.getSettle()) : Optional.empty();
+        }
+    }
+
+    /** The punctuation: a live snapshot of every channel that received partials since its last one. */
+    private void snapshots() {
+        if (dirty.isEmpty()) return;
+        Map<String, List<ChannelPartial>> held = new TreeMap<>();
+        try (KeyValueIterator<Bytes, ChannelPartial> it = pending.all()) {
+            while (it.hasNext()) {
+                ChannelPartial p = it.next().value;
+                if (dirty.contains(p.getChannel())) {
+                    held.computeIfAbsent(p.getChannel(), c -> new ArrayList<>()).add(p);
+                }
+            }
+        }
+        for (String channel : dirty) {
+            List<ChannelPartial> ps = held.getOrDefault(channel, List.of());
+            ChannelState st = states.get(channel);
+            if (st == null) {
+                long first = ps.stream().mapToLong(ChannelPartial::getBucket).min().orElse(0L);
+                st = windows.fresh(channel, first);
+            }
+            long current = st.getCurrentBucket();
+            long active = st.getActive();
+            BigDecimal revenue = st.getActiveRevenue();
+            BigDecimal margin = st.getActiveMargin();
+            for (ChannelPartial p : ps) {
+                current = Math.max(current, p.getBucket());
+                active += p.getActiveDelta();
+                revenue = revenue.add(p.getRevenueDelta());
+                margin = margin.add(p.getMarginDelta());
+            }
+            emit(st, current, windows.provisional(st, current, ps), false, active, revenue, margin);
+        }
+        dirty.clear();
+    }
+
+    private static List<Counts> totals(ChannelState st) {
+        return st.getWindows().stream().map(WindowTotals::getTotals).toList();
+    }
+
+    private void emit(ChannelState st, long current, List<Counts> totals, boolean settled, long active,
+                      BigDecimal revenue, BigDecimal margin) {
         String channel = st.getChannel();
+        long end = current + settling.bucketSize();
         AlertEvaluator evaluator = new AlertEvaluator(config.alertsFor(channel), config.runbookUrl(),
                 config.reportingCurrency());
-        CustomerBase base = new CustomerBase(st.getActive(), st.getActiveRevenue(), st.getActiveMargin());
-        for (WindowTotals w : st.getWindows()) {
+        CustomerBase base = new CustomerBase(active, revenue, margin);
+        for (int i = 0; i < totals.size(); i++) {
+            WindowTotals w = st.getWindows().get(i);
             int days = (int) (w.getLengthMs() / 86_400_000L);
-            Counts t = w.getTotals();
+            Counts t = totals.get(i);
             WindowCounts counts = new WindowCounts(t.getSpend(), t.getLeads(), t.getQualitySum(), t.getQualityCount(),
                     t.getNewCustomers(), t.getChurned(), t.getChurnedNew());
             Economics e = Economics.of(counts, base, days, config.monthlyDiscountRate(), config.horizonMonths());
-            long windowStart = windows.firstBucket(st.getCurrentBucket(), w.getLengthMs());
+            long windowStart = windows.firstBucket(current, w.getLengthMs());
             AlertInput in = new AlertInput(channel, days, e.ltvToCac(), e.cac(), e.ltv(), t.getSpend().doubleValue(),
-                    t.getNewCustomers(), st.getFirstSpendBucket() <= windowStart, now);
-            AlertState ltvState = evaluate(AlertRule.LTV_CAC_BELOW_TARGET, in, evaluator);
-            AlertState noConvState = evaluate(AlertRule.NO_CONVERSIONS, in, evaluator);
+                    t.getNewCustomers(), st.getFirstSpendBucket() <= windowStart, end);
+            AlertState ltvState = settled ? evaluate(AlertRule.LTV_CAC_BELOW_TARGET, in, evaluator)
+                    : state(AlertRule.LTV_CAC_BELOW_TARGET, in);
+            AlertState noConvState = settled ? evaluate(AlertRule.NO_CONVERSIONS, in, evaluator)
+                    : state(AlertRule.NO_CONVERSIONS, in);
+            MetricStatus status = evaluator.status(ltvState, noConvState, in);
             ChannelMetrics m = ChannelMetrics.newBuilder()
                     .setChannel(channel).setWindowDays(days)
                     .setWindowStart(Instant.ofEpochMilli(windowStart))
-                    .setWindowEnd(Instant.ofEpochMilli(st.getCurrentBucket() + config.bucket().toMillis()))
-                    .setAsOf(Instant.ofEpochMilli(now))
+                    .setWindowEnd(Instant.ofEpochMilli(end))
+                    .setAsOf(Instant.ofEpochMilli(end))
                     .setReportingCurrency(config.reportingCurrency())
                     .setSpend(t.getSpend().doubleValue()).setLeads(t.getLeads())
                     .setAvgLeadQuality(e.avgLeadQuality()).setNewCustomers(t.getNewCustomers())
                     .setChurned(t.getChurned()).setChurnedNew(t.getChurnedNew())
-                    .setActiveCustomers(st.getActive()).setCustomersAtStart(e.customersAtStart())
+                    .setActiveCustomers(active).setCustomersAtStart(e.customersAtStart())
                     .setCpl(e.cpl()).setLeadToCustomerRate(e.leadToCustomerRate()).setCac(e.cac())
                     .setArpu(e.arpu()).setGrossMargin(e.grossMargin()).setChurnRate(e.churnRate())
                     .setMonthlyChurnRate(e.monthlyChurnRate()).setRetentionRate(e.retentionRate())
                     .setLtv(e.ltv()).setLtvToCac(e.ltvToCac()).setCacPaybackMonths(e.cacPaybackMonths())
-                    .setStatus(evaluator.status(ltvState, noConvState, in))
+                    .setStatus(status).setSettled(settled)
                     .build();
             observer.metrics(m);
-            context.forward(new Record<>(metricsKey(channel, days), new Routed.Metric(m), now));
+            context.forward(new Record<>(metricsKey(channel, days), new Routed.Metric(m), end));
         }
+    }
+
+    private AlertState state(AlertRule rule, AlertInput in) {
+        AlertState s = alerts.get(AlertEvaluator.dedupKey(rule, in.channel(), in.windowDays()));
+        return s == null ? AlertEvaluator.idle() : s;
     }
 
     private AlertState evaluate(AlertRule rule, AlertInput in, AlertEvaluator evaluator) {
         String key = AlertEvaluator.dedupKey(rule, in.channel(), in.windowDays());
-        AlertState s = alerts.get(key);
-        if (s == null) s = AlertEvaluator.idle();
+        AlertState s = state(rule, in);
         AlertEvaluator.Outcome o = rule == AlertRule.NO_CONVERSIONS ? evaluator.noConversions(s, in)
                 : evaluator.ltvToCac(s, in);
         if (!o.state().equals(s)) {
@@ -211,5 +296,15 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelFact, St
 
     static String metricsKey(String channel, int days) {
         return channel + "|" + days + "d";
+    }
+
+    private static Bytes settlePrefix(long settle) {
+        return Bytes.wrap(ByteBuffer.allocate(8).putLong(settle ^ Long.MIN_VALUE).array());
+    }
+
+    private static Bytes pendingKey(long settle, String channel, long bucket) {
+        byte[] c = channel.getBytes(StandardCharsets.UTF_8);
+        return Bytes.wrap(ByteBuffer.allocate(17 + c.length).putLong(settle ^ Long.MIN_VALUE).put(c).put((byte) 0)
+                .putLong(bucket ^ Long.MIN_VALUE).array());
     }
 }

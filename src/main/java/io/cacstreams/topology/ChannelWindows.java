@@ -1,6 +1,7 @@
 package io.cacstreams.topology;
 
 import io.cacstreams.config.AppConfig;
+import io.cacstreams.internal.ChannelPartial;
 import io.cacstreams.internal.ChannelState;
 import io.cacstreams.internal.Counts;
 import io.cacstreams.internal.WindowTotals;
@@ -13,13 +14,12 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
 
 /**
- * Rolling windows over time buckets with one running total per window length. An event touches its bucket and the
- * totals of the windows covering it: O(number of windows), whatever the window length or bucket size. Moving to a new
- * bucket subtracts, per window, the buckets that left it (each bucket leaves each window once) and deletes buckets
- * older than the longest window.
+ * Rolling windows over time buckets with one running total per window length, moved one settled bucket at a time.
+ * Settling bucket B subtracts, per window, the one bucket that left it, then adds the partials settling at B to
+ * their bucket and to every window covering that bucket: O(number of windows + partials), whatever the window length
+ * or bucket size. A bucket is deleted once it left the longest window.
  */
 final class ChannelWindows {
     private final KeyValueStore<Bytes, Counts> buckets;
@@ -34,24 +34,23 @@ final class ChannelWindows {
         this.longest = config.longestWindow().toMillis();
     }
 
-    long bucketStart(long t) {
-        return Math.floorDiv(t, size) * size;
-    }
-
     /** First bucket of a window of {@code length} whose last bucket is {@code current}. */
     long firstBucket(long current, long length) {
         return current - length + size;
     }
 
     static Counts zero() {
-        return new Counts(InputRulesFor.zero(), 0L, 0L, 0L, 0L, 0L, 0L);
+        return Partials.zero();
     }
 
-    ChannelState fresh(String channel, long current) {
+    /** A channel with nothing settled yet, rolled to the bucket before {@code first}. */
+    ChannelState fresh(String channel, long first) {
         List<WindowTotals> totals = new ArrayList<>();
         for (long l : lengths) totals.add(new WindowTotals(l, zero()));
-        return new ChannelState(channel, Long.MAX_VALUE, current, 0L, InputRulesFor.zero(), InputRulesFor.zero(), false,
-                totals);
+        return ChannelState.newBuilder().setChannel(channel).setFirstSpendBucket(Long.MAX_VALUE)
+                .setCurrentBucket(first - size).setActive(0L).setActiveRevenue(InputRulesFor.zero())
+                .setActiveMargin(InputRulesFor.zero()).setDirty(false).setFirstBucket(Long.MAX_VALUE)
+                .setWindows(totals).build();
     }
 
     /** Recomputes the totals from the buckets if the configured windows changed since the state was written. */
@@ -63,56 +62,79 @@ final class ChannelWindows {
         List<WindowTotals> rebuilt = new ArrayList<>();
         for (long l : lengths) {
             Counts sum = zero();
-            scan(st.getChannel(), firstBucket(st.getCurrentBucket(), l), st.getCurrentBucket(),
-                    (b, c) -> add(sum, c, 1));
+            for (Counts c : range(st.getChannel(), firstBucket(st.getCurrentBucket(), l), st.getCurrentBucket())) {
+                add(sum, c, 1);
+            }
             rebuilt.add(new WindowTotals(l, sum));
         }
         st.setWindows(rebuilt);
     }
 
-    /** Moves the totals forward to the bucket starting at {@code current}. */
-    void roll(ChannelState st, long current) {
-        long old = st.getCurrentBucket();
-        if (current <= old) return;
-        List<WindowTotals> windows = st.getWindows();
-        for (WindowTotals w : windows) {
-            long oldFirst = firstBucket(old, w.getLengthMs());
-            long newFirst = firstBucket(current, w.getLengthMs());
-            scan(st.getChannel(), oldFirst, Math.min(newFirst - size, old), (b, c) -> add(w.getTotals(), c, -1));
-        }
-        List<Bytes> expired = new ArrayList<>();
-        scan(st.getChannel(), Long.MIN_VALUE / 2, firstBucket(current, longest) - size,
-                (b, c) -> expired.add(BucketKeys.of(st.getChannel(), b)));
-        expired.forEach(buckets::delete);
-        st.setCurrentBucket(current);
-    }
-
-    /** Applies {@code change} to the bucket of {@code at} and to every window covering it; nothing if none does. */
-    void add(ChannelState st, long at, Consumer<Counts> change) {
-        long b = bucketStart(at);
-        long current = st.getCurrentBucket();
-        if (b < firstBucket(current, longest) || b > current) return;
-        Bytes key = BucketKeys.of(st.getChannel(), b);
-        Counts c = buckets.get(key);
-        if (c == null) c = zero();
-        change.accept(c);
-        buckets.put(key, c);
+    /** Moves the totals from the previous bucket to {@code bucket}: the oldest bucket of each window leaves it. */
+    void step(ChannelState st, long bucket) {
         for (WindowTotals w : st.getWindows()) {
-            if (b >= firstBucket(current, w.getLengthMs())) change.accept(w.getTotals());
+            Counts leaving = buckets.get(BucketKeys.of(st.getChannel(), bucket - w.getLengthMs()));
+            if (leaving != null) add(w.getTotals(), leaving, -1);
         }
+        buckets.delete(BucketKeys.of(st.getChannel(), bucket - longest));
+        st.setCurrentBucket(bucket);
     }
 
-    private void scan(String channel, long from, long to, BucketVisitor visitor) {
-        if (to < from) return;
-        List<KeyValue<Bytes, Counts>> found = new ArrayList<>();
-        try (KeyValueIterator<Bytes, Counts> it = buckets.range(BucketKeys.of(channel, from), BucketKeys.of(channel, to))) {
-            while (it.hasNext()) found.add(it.next());
+    /** Applies a partial settling at the current bucket: its bucket, the windows covering it, the customer base. */
+    void apply(ChannelState st, ChannelPartial p) {
+        long current = st.getCurrentBucket();
+        long b = p.getBucket();
+        Counts c = p.getCounts();
+        if (b > current - longest) {
+            Bytes key = BucketKeys.of(st.getChannel(), b);
+            Counts stored = buckets.get(key);
+            if (stored == null) stored = zero();
+            add(stored, c, 1);
+            buckets.put(key, stored);
+            for (WindowTotals w : st.getWindows()) {
+                if (b >= firstBucket(current, w.getLengthMs())) add(w.getTotals(), c, 1);
+            }
         }
-        for (KeyValue<Bytes, Counts> kv : found) visitor.visit(BucketKeys.bucketStart(kv.key), kv.value);
+        st.setActive(st.getActive() + p.getActiveDelta());
+        st.setActiveRevenue(st.getActiveRevenue().add(p.getRevenueDelta()));
+        st.setActiveMargin(st.getActiveMargin().add(p.getMarginDelta()));
+        st.setFirstBucket(Math.min(st.getFirstBucket(), b));
+        if (c.getSpend().signum() > 0) st.setFirstSpendBucket(Math.min(st.getFirstSpendBucket(), b));
     }
 
-    private interface BucketVisitor {
-        void visit(long bucketStart, Counts counts);
+    /** The totals of every window as they would be at {@code current}, with {@code provisional} partials added. */
+    List<Counts> provisional(ChannelState st, long current, List<ChannelPartial> provisional) {
+        List<Counts> out = new ArrayList<>();
+        for (WindowTotals w : st.getWindows()) {
+            Counts t = zero();
+            add(t, w.getTotals(), 1);
+            long length = w.getLengthMs();
+            long settled = st.getCurrentBucket();
+            // buckets that left the window between the settled bucket and current
+            long from = firstBucket(settled, length);
+            long to = Math.min(firstBucket(current, length) - size, settled);
+            for (Counts c : range(st.getChannel(), from, to)) add(t, c, -1);
+            for (ChannelPartial p : provisional) {
+                if (p.getBucket() >= firstBucket(current, length) && p.getBucket() <= current) {
+                    add(t, p.getCounts(), 1);
+                }
+            }
+            out.add(t);
+        }
+        return out;
+    }
+
+    private List<Counts> range(String channel, long from, long to) {
+        List<Counts> found = new ArrayList<>();
+        if (to < from) return found;
+        try (KeyValueIterator<Bytes, Counts> it = buckets.range(BucketKeys.of(channel, from),
+                BucketKeys.of(channel, to))) {
+            while (it.hasNext()) {
+                KeyValue<Bytes, Counts> kv = it.next();
+                found.add(kv.value);
+            }
+        }
+        return found;
     }
 
     static void add(Counts into, Counts c, int sign) {

@@ -2,25 +2,32 @@ package io.cacstreams.topology;
 
 import io.cacstreams.config.AppConfig;
 import io.cacstreams.events.DeadLetterReason;
-import io.cacstreams.internal.ChannelFact;
+import io.cacstreams.internal.ChannelPartial;
+import io.cacstreams.internal.Counts;
 import io.cacstreams.internal.CustomerEvent;
 import io.cacstreams.internal.CustomerEventKind;
 import io.cacstreams.internal.CustomerRecord;
-import io.cacstreams.internal.FactKind;
 import io.cacstreams.internal.PendingChurns;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The customer table, keyed by customerId: conversions and churns meet here whatever key their producers used.
@@ -28,24 +35,55 @@ import java.util.List;
  * conversion still makes an active customer; its windowed counts simply fall outside every window.
  * A conversion of an unknown or churned customer acquires them (a churned one is reactivated); of an active one it is
  * ALREADY_ACTIVE. A churn of an active customer is attributed to the channel they were acquired through; a churn that
- * arrives before its conversion is held until the conversions seen pass its occurredAt plus the hold time.
+ * arrives before its conversion is held, and applied by a conversion read at a clock no later than the churn's
+ * occurredAt plus the hold; once every conversions partition is past that point it is given up on.
+ * Every id that took effect on a customer is kept with the customer, so a copy re-sent at any later time is a
+ * duplicate. What it counts goes to the channel stage as partials ({@link Partials}), like the bucket stage's.
  */
 final class CustomerProcessor implements Processor<String, CustomerEvent, String, Routed> {
-    /** A conversions partition silent this long (wall-clock) is idle, not lagging. */
-    static final long IDLE_MS = 5 * 60_000L;
+    static final String GROUP = "customer";
     private final AppConfig config;
+    private final Settling settling;
+    private final Map<String, Integer> sources;
+    private final boolean replays;
     private final TopologyObserver observer;
     private ProcessorContext<String, Routed> context;
     private KeyValueStore<String, CustomerRecord> customers;
     private KeyValueStore<String, PendingChurns> pending;
-    private Deduplicator dedup;
-    private StreamClock clock;
-    private ConversionWatermark conversions;
-    private Long lastWatermark;
+    private Partials partials;
+    private Progress progress;
+    private Long lastExpiry;
 
-    CustomerProcessor(AppConfig config, TopologyObserver observer) {
+    private CustomerProcessor(AppConfig config, TopologyObserver observer) {
         this.config = config;
+        this.settling = new Settling(config);
+        this.sources = Map.of(config.topics().conversions(), config.state().inputPartitions().conversions(),
+                config.topics().churn(), config.state().inputPartitions().churn());
+        this.replays = BucketProcessor.atLeastOnce(config);
         this.observer = observer;
+    }
+
+    static ProcessorSupplier<String, CustomerEvent, String, Routed> supplier(AppConfig config,
+                                                                             TopologyObserver observer) {
+        Set<StoreBuilder<?>> stores = Set.of(
+                StoreFactory.kv(config, StoreNames.CUSTOMERS, Serdes.String(),
+                        StoreFactory.serde(CustomerRecord.class)),
+                StoreFactory.kv(config, StoreNames.PENDING_CHURNS, Serdes.String(),
+                        StoreFactory.serde(PendingChurns.class)),
+                StoreFactory.kv(config, StoreNames.CUSTOMER_PARTIALS, Serdes.Bytes(),
+                        StoreFactory.serde(ChannelPartial.class)),
+                StoreFactory.kv(config, StoreNames.CUSTOMER_PROGRESS, Serdes.String(), Serdes.String()));
+        return new ProcessorSupplier<>() {
+            @Override
+            public Processor<String, CustomerEvent, String, Routed> get() {
+                return new CustomerProcessor(config, observer);
+            }
+
+            @Override
+            public Set<StoreBuilder<?>> stores() {
+                return stores;
+            }
+        };
     }
 
     @Override
@@ -53,53 +91,45 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
         this.context = context;
         this.customers = context.getStateStore(StoreNames.CUSTOMERS);
         this.pending = context.getStateStore(StoreNames.PENDING_CHURNS);
-        this.dedup = Deduplicator.of(context.getStateStore(StoreNames.CUSTOMER_DEDUP), config);
-        this.clock = new StreamClock(context.getStateStore(StoreNames.CUSTOMER_CLOCK));
-        this.conversions = new ConversionWatermark(context.getStateStore(StoreNames.CUSTOMER_CLOCK),
-                config.state().conversionsPartitions(), IDLE_MS,
-                context.currentSystemTimeMs());
-        // null: the first record or punctuation after a (re)assignment gives up on whatever the restored watermark
-        // allows (what an aborted transaction had given up on is held again after a failover)
-        this.lastWatermark = null;
-        // partitions going idle can move the watermark without any record arriving
-        context.schedule(java.time.Duration.ofMinutes(1), org.apache.kafka.streams.processor.PunctuationType.WALL_CLOCK_TIME,
-                this::maybeExpire);
+        this.partials = new Partials(context.getStateStore(StoreNames.CUSTOMER_PARTIALS));
+        this.progress = new Progress(context.getStateStore(StoreNames.CUSTOMER_PROGRESS), sources);
+        // null: the first marker after a (re)assignment gives up on whatever the restored watermark allows
+        this.lastExpiry = null;
+        context.schedule(config.emitInterval(), PunctuationType.WALL_CLOCK_TIME,
+                t -> partials.flush(context, timestamp()));
     }
 
     @Override
     public void process(Record<String, CustomerEvent> record) {
         CustomerEvent e = record.value();
-        if (ConversionProgress.isMarker(e)) {
-            conversions.advance(e.getOrigin().getPartition(), e.getOccurredAt(), context.currentSystemTimeMs());
-            maybeExpire(context.currentSystemTimeMs());
+        if (e.getKind() == CustomerEventKind.PROGRESS) {
+            Long clock = e.getHasClock() ? e.getClock() : null;
+            if (progress.update(e.getOrigin().getTopic(), e.getOrigin().getPartition(), clock, e.getIdle())) {
+                moved();
+            }
             return;
         }
-        String topic = e.getOrigin().getTopic();
-        clock.advance(e.getOccurredAt());
-        if (e.getKind() == CustomerEventKind.CONVERSION) {
-            conversions.advance(e.getOrigin().getPartition(), e.getOccurredAt(), context.currentSystemTimeMs());
+        // where the record came from and where this stage read it: the same pair again is this stage's own re-read
+        String from = EventIds.coordinates(e.getOrigin()) + "|" + EventIds.read(context);
+        switch (e.getKind()) {
+            case CONVERSION -> convert(e, from);
+            case CHURN -> churn(e, from);
+            case PROGRESS -> throw new IllegalStateException("handled above");
         }
-        String from = from(e);
-        if (dedup.check(e.getKind() + ":" + e.getEventId(), clock.now(), from, Deduplicator.read(context))
-                == Deduplicator.Verdict.DUPLICATE) {
-            observer.duplicate(topic);
-        } else {
-            switch (e.getKind()) {
-                case CONVERSION -> convert(e, from);
-                case CHURN -> churn(e, from);
-                case PROGRESS -> throw new IllegalStateException("handled above");
-            }
-        }
-        maybeExpire(context.currentSystemTimeMs());
     }
 
-    /** @param from the coordinates of the input record of {@code e} ({@link #from}) */
+    /** @param from the coordinates of the input record of {@code e} */
     private void convert(CustomerEvent e, String from) {
         CustomerRecord existing = customers.get(e.getCustomerId());
-        if (existing != null && existing.getActive() && from.equals(existing.getAcquiredFrom())) {
-            // this very record read again (at-least-once after a crash): its effect is in the table, its fact may
-            // be lost downstream; send it again (more than once is allowed there, loss never)
-            emit(existing, FactKind.ACQUIRED, e.getEventId(), e.getOccurredAt());
+        String tag = "C:" + e.getEventId();
+        if (existing != null && existing.getEventIds().contains(tag)) {
+            if (replays && existing.getActive() && from.equals(existing.getAcquiredFrom())) {
+                // this very record read again (at-least-once after a crash): its effect is in the table, its partial
+                // may be lost downstream; count it again (more than once is allowed there, loss never)
+                acquired(existing);
+            } else {
+                observer.duplicate(e.getOrigin().getTopic());
+            }
             return;
         }
         if (existing != null && existing.getActive()) {
@@ -109,14 +139,16 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
         }
         BigDecimal margin = BigDecimal.valueOf(e.getGrossMargin() != null ? e.getGrossMargin()
                 : config.marginFor(e.getChannel())).setScale(FxRates.SCALE, RoundingMode.HALF_EVEN);
+        List<String> ids = new ArrayList<>(existing == null ? List.of() : existing.getEventIds());
+        ids.add(tag);
         CustomerRecord customer = CustomerRecord.newBuilder()
                 .setCustomerId(e.getCustomerId()).setChannel(e.getChannel())
                 .setMonthlyRevenue(e.getMonthlyRevenue()).setCurrency(e.getCurrency())
                 .setMonthlyRevenueReporting(e.getMonthlyRevenueReporting()).setGrossMargin(e.getGrossMargin())
                 .setEffectiveMargin(margin).setAcquiredAt(e.getOccurredAt()).setActive(true).setChurnedAt(null)
-                .setAcquiredFrom(from).setChurnedFrom(null)
+                .setAcquiredFrom(from).setChurnedFrom(null).setAcquiredClock(e.getClock()).setEventIds(ids)
                 .build();
-        emit(customer, FactKind.ACQUIRED, e.getEventId(), e.getOccurredAt());
+        acquired(customer);
 
         PendingChurns held = pending.get(e.getCustomerId());
         if (held != null) {
@@ -124,7 +156,10 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
             List<CustomerEvent> churns = new ArrayList<>(held.getChurns());
             churns.sort(Comparator.comparingLong(CustomerEvent::getOccurredAt));
             for (CustomerEvent c : churns) {
-                if (c.getOccurredAt() < customer.getAcquiredAt()) {
+                if (c.getOccurredAt() + config.churnHold().toMillis() < e.getClock()) {
+                    // read after the hold: given up on, exactly as the expiry below would have (whichever comes first)
+                    giveUp(c, existing);
+                } else if (c.getOccurredAt() < customer.getAcquiredAt()) {
                     dead(DeadLetterReason.CHURN_BEFORE_ACQUISITION, beforeAcquisition(c, customer), c);
                 } else if (customer.getActive()) {
                     applyChurn(customer, c);
@@ -140,8 +175,13 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
 
     private void churn(CustomerEvent e, String from) {
         CustomerRecord customer = customers.get(e.getCustomerId());
-        if (customer != null && !customer.getActive() && from.equals(customer.getChurnedFrom())) {
-            emit(customer, FactKind.CHURNED, e.getEventId(), e.getOccurredAt()); // a replay, as in convert
+        String tag = "X:" + e.getEventId();
+        if (customer != null && customer.getEventIds().contains(tag)) {
+            if (replays && !customer.getActive() && from.equals(customer.getChurnedFrom())) {
+                churned(customer, e.getClock()); // a replay, as in convert
+            } else {
+                observer.duplicate(e.getOrigin().getTopic());
+            }
             return;
         }
         if (customer != null && customer.getActive()) {
@@ -155,35 +195,76 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
         }
         PendingChurns held = pending.get(e.getCustomerId());
         List<CustomerEvent> churns = held == null ? new ArrayList<>() : new ArrayList<>(held.getChurns());
-        if (churns.stream().anyMatch(c -> from(c).equals(from))) return; // held already (a replay)
+        for (CustomerEvent c : churns) {
+            if (c.getEventId().equals(e.getEventId())) {
+                boolean replay = replays && from.startsWith(EventIds.coordinates(c.getOrigin()) + "|");
+                if (!replay) observer.duplicate(e.getOrigin().getTopic());
+                return;
+            }
+        }
         churns.add(e);
         pending.put(e.getCustomerId(), new PendingChurns(churns));
-    }
-
-    private static String from(CustomerEvent e) {
-        return Deduplicator.coordinates(e.getOrigin());
     }
 
     private void applyChurn(CustomerRecord customer, CustomerEvent churn) {
         customer.setActive(false);
         customer.setChurnedAt(churn.getOccurredAt());
-        customer.setChurnedFrom(from(churn));
-        emit(customer, FactKind.CHURNED, churn.getEventId(), churn.getOccurredAt());
+        customer.setChurnedFrom(EventIds.coordinates(churn.getOrigin()) + "|" + EventIds.read(context));
+        List<String> ids = new ArrayList<>(customer.getEventIds());
+        ids.add("X:" + churn.getEventId());
+        customer.setEventIds(ids);
+        churned(customer, churn.getClock());
+    }
+
+    /** The customer's acquisition: a new customer of the bucket of acquiredAt, and one more in the base. */
+    private void acquired(CustomerRecord c) {
+        long bucket = settling.bucketStart(c.getAcquiredAt());
+        Counts counts = Partials.zero();
+        counts.setNewCustomers(1L);
+        partials.add(c.getChannel(), bucket, settle(bucket, c.getAcquiredClock()), new Partials.Delta(counts, 1,
+                c.getMonthlyRevenueReporting(), c.getEffectiveMargin()));
     }
 
     /**
-     * Dead-letters held churns whose hold time has passed, measured on the conversions watermark (see
-     * {@link ConversionWatermark}): a churn waits for a conversion, so it is given up only once every conversions
-     * partition that still delivers data has passed its time plus the hold.
+     * The customer's churn: a churn in the bucket of churnedAt, one less in the base, and a churn of a customer
+     * acquired in the bucket of acquiredAt (churnedNew); read at the later of the two records' clocks.
      */
-    /** Gives up on held churns when the conversions watermark enters a new bucket. */
-    private void maybeExpire(long wallClockNow) {
-        Long now = conversions.now(wallClockNow);
-        if (now == null || (lastWatermark != null && bucket(now) <= bucket(lastWatermark))) return;
-        lastWatermark = now;
-        expirePending(now);
+    private void churned(CustomerRecord c, long churnClock) {
+        long clock = Math.max(churnClock, c.getAcquiredClock());
+        long bucket = settling.bucketStart(c.getChurnedAt());
+        Counts churned = Partials.zero();
+        churned.setChurned(1L);
+        partials.add(c.getChannel(), bucket, settle(bucket, clock), new Partials.Delta(churned, -1,
+                c.getMonthlyRevenueReporting().negate(), c.getEffectiveMargin().negate()));
+        long acquiredBucket = settling.bucketStart(c.getAcquiredAt());
+        Counts churnedNew = Partials.zero();
+        churnedNew.setChurnedNew(1L);
+        partials.add(c.getChannel(), acquiredBucket, settle(acquiredBucket, clock), Partials.Delta.of(churnedNew));
     }
 
+    private long settle(long bucket, long clock) {
+        long settle = settling.settleStart(bucket, clock);
+        Long w = progress.watermark();
+        return w == null ? settle : Math.max(settle, settling.settledBefore(w));
+    }
+
+    /** The watermark moved: give up on held churns it allows, send the partials, then the marker. */
+    private void moved() {
+        Long conversions = progress.lowest(List.of(config.topics().conversions()));
+        if (conversions != null && (lastExpiry == null || bucket(conversions) > bucket(lastExpiry))) {
+            lastExpiry = conversions;
+            expirePending(conversions);
+        }
+        partials.flush(context, timestamp());
+        int partition = context.taskId().partition();
+        context.forward(new Record<>(Markers.key(GROUP, partition), new Routed.Partial(
+                Markers.partial(GROUP, partition, progress.watermark(), progress.idle())), timestamp()));
+    }
+
+    /**
+     * Dead-letters held churns whose hold time has passed on the conversions watermark (every conversions partition
+     * that still delivers data is past the churn's time plus the hold), checked when it enters a new bucket.
+     */
     private void expirePending(long watermark) {
         long cutoff = watermark - config.churnHold().toMillis();
         List<KeyValue<String, PendingChurns>> changed = new ArrayList<>();
@@ -195,14 +276,7 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
                 for (CustomerEvent c : kv.value.getChurns()) {
                     if (c.getOccurredAt() < cutoff) {
                         any = true;
-                        CustomerRecord known = customers.get(kv.key);
-                        if (known == null) {
-                            dead(DeadLetterReason.UNKNOWN_CUSTOMER, "no conversion of customer " + kv.key
-                                    + " arrived within the hold time (" + config.churnHold() + ")", c);
-                        } else {
-                            dead(DeadLetterReason.CUSTOMER_NOT_ACTIVE, "customer " + kv.key + " churned already at "
-                                    + Instant.ofEpochMilli(known.getChurnedAt()) + " and was not reactivated", c);
-                        }
+                        giveUp(c, customers.get(kv.key));
                     } else {
                         keep.add(c);
                     }
@@ -216,13 +290,15 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
         }
     }
 
-    private void emit(CustomerRecord c, FactKind kind, String eventId, long at) {
-        ChannelFact fact = ChannelFact.newBuilder()
-                .setKind(kind).setEventId(eventId).setChannel(c.getChannel()).setOccurredAt(at)
-                .setCustomerId(c.getCustomerId()).setMonthlyRevenue(c.getMonthlyRevenueReporting())
-                .setMargin(c.getEffectiveMargin()).setAcquiredAt(c.getAcquiredAt()).build();
-        for (InputRules.Keyed k : InputRulesFor.toChannelAndAll(fact)) {
-            context.forward(new Record<>(k.key(), k.value(), at));
+    /** @param known the customer as it was before the conversion that could have applied the churn, or null */
+    private void giveUp(CustomerEvent c, CustomerRecord known) {
+        Duration hold = config.churnHold();
+        if (known == null) {
+            dead(DeadLetterReason.UNKNOWN_CUSTOMER, "no conversion of customer " + c.getCustomerId()
+                    + " was read within the hold time (" + hold + ")", c);
+        } else {
+            dead(DeadLetterReason.CUSTOMER_NOT_ACTIVE, "customer " + c.getCustomerId() + " churned already at "
+                    + Instant.ofEpochMilli(known.getChurnedAt()) + " and was not reactivated within the hold time", c);
         }
     }
 
@@ -239,5 +315,9 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
 
     private long bucket(long t) {
         return Math.floorDiv(t, config.bucket().toMillis());
+    }
+
+    private long timestamp() {
+        return Math.max(0L, context.currentStreamTimeMs());
     }
 }

@@ -1,5 +1,6 @@
 package io.cacstreams.topology;
 
+import io.cacstreams.config.AppConfig;
 import io.cacstreams.events.DeadLetterReason;
 import io.cacstreams.internal.Origin;
 
@@ -14,6 +15,12 @@ interface InputRules<T> {
 
     /** A field-level problem (negative amount, quality out of range, missing id, ...), or null when valid. */
     Rejection validate(T event);
+
+    /** The name of this rules' topic in {@code config}. */
+    String topicOf(AppConfig config);
+
+    /** The PROGRESS marker of an input partition of this topic, for the next stage. */
+    Routed progress(String topic, int partition, Long clock, boolean idle);
 
     /** The records the event becomes, or a rejection (an unknown currency). */
     Accepted accept(T event, Origin origin, FxRates fx);

@@ -33,11 +33,9 @@ final class InputRulesFor {
         return null;
     }
 
-    /** The fact keyed by its channel and again by ALL, for the blended view. */
-    static List<InputRules.Keyed> toChannelAndAll(ChannelFact fact) {
-        ChannelFact all = ChannelFact.newBuilder(fact).setChannel(AppConfig.ALL).build();
-        return List.of(new InputRules.Keyed(fact.getChannel(), new Routed.Fact(fact)),
-                new InputRules.Keyed(AppConfig.ALL, new Routed.Fact(all)));
+    /** The fact keyed by its channel (the input stage adds its bucket to the key). */
+    static List<InputRules.Keyed> toChannel(ChannelFact fact) {
+        return List.of(new InputRules.Keyed(fact.getChannel(), new Routed.Fact(fact)));
     }
 
     /** The input coordinates of a record without its bytes (for de-duplication downstream). */
@@ -47,6 +45,16 @@ final class InputRulesFor {
     }
 
     static final class Spend implements InputRules<MarketingSpend> {
+        @Override
+        public String topicOf(AppConfig config) {
+            return config.topics().spend();
+        }
+
+        @Override
+        public Routed progress(String topic, int partition, Long clock, boolean idle) {
+            return Markers.fact(topic, partition, clock, idle);
+        }
+
         @Override
         public String eventId(MarketingSpend e) {
             return e.getEventId();
@@ -73,7 +81,7 @@ final class InputRulesFor {
         public Accepted accept(MarketingSpend e, Origin origin, FxRates fx) {
             long at = occurredAt(e);
             return fx.toReporting(e.getCurrency(), e.getAmount(), at)
-                    .map(amount -> Accepted.of(toChannelAndAll(ChannelFact.newBuilder()
+                    .map(amount -> Accepted.of(toChannel(ChannelFact.newBuilder()
                             .setKind(FactKind.SPEND).setEventId(e.getEventId()).setChannel(e.getChannel())
                             .setOccurredAt(at).setAmount(amount).setOrigin(coordinatesOnly(origin)).build())))
                     .orElseGet(() -> unknownCurrency(e.getCurrency(), at));
@@ -81,6 +89,16 @@ final class InputRulesFor {
     }
 
     static final class Leads implements InputRules<Lead> {
+        @Override
+        public String topicOf(AppConfig config) {
+            return config.topics().leads();
+        }
+
+        @Override
+        public Routed progress(String topic, int partition, Long clock, boolean idle) {
+            return Markers.fact(topic, partition, clock, idle);
+        }
+
         @Override
         public String eventId(Lead e) {
             return e.getEventId();
@@ -106,7 +124,7 @@ final class InputRulesFor {
 
         @Override
         public Accepted accept(Lead e, Origin origin, FxRates fx) {
-            return Accepted.of(toChannelAndAll(ChannelFact.newBuilder()
+            return Accepted.of(toChannel(ChannelFact.newBuilder()
                     .setKind(FactKind.LEAD).setEventId(e.getEventId()).setChannel(e.getChannel())
                     .setOccurredAt(occurredAt(e)).setQualityScore(e.getQualityScore())
                     .setOrigin(coordinatesOnly(origin)).build()));
@@ -114,6 +132,16 @@ final class InputRulesFor {
     }
 
     static final class Conversions implements InputRules<Conversion> {
+        @Override
+        public String topicOf(AppConfig config) {
+            return config.topics().conversions();
+        }
+
+        @Override
+        public Routed progress(String topic, int partition, Long clock, boolean idle) {
+            return Markers.customer(topic, partition, clock, idle);
+        }
+
         @Override
         public String eventId(Conversion e) {
             return e.getEventId();
@@ -156,6 +184,16 @@ final class InputRulesFor {
     }
 
     static final class Churns implements InputRules<Churn> {
+        @Override
+        public String topicOf(AppConfig config) {
+            return config.topics().churn();
+        }
+
+        @Override
+        public Routed progress(String topic, int partition, Long clock, boolean idle) {
+            return Markers.customer(topic, partition, clock, idle);
+        }
+
         @Override
         public String eventId(Churn e) {
             return e.getEventId();

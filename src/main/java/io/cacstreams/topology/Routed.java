@@ -4,6 +4,7 @@ import io.cacstreams.events.ChannelAlert;
 import io.cacstreams.events.ChannelMetrics;
 import io.cacstreams.events.DeadLetter;
 import io.cacstreams.internal.ChannelFact;
+import io.cacstreams.internal.ChannelPartial;
 import io.cacstreams.internal.CustomerEvent;
 
 /** What a processor of the topology hands on: the topology splits the stream by alternative. */
@@ -13,6 +14,9 @@ public sealed interface Routed {
     }
 
     record Customer(CustomerEvent event) implements Routed {
+    }
+
+    record Partial(ChannelPartial partial) implements Routed {
     }
 
     record Dead(byte[] key, DeadLetter letter) implements Routed {

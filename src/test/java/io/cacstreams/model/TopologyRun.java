@@ -78,6 +78,11 @@ public final class TopologyRun implements AutoCloseable {
         Map<String, String> settings = new HashMap<>(cacSettings);
         settings.put("cac.registry.url", "mock://" + scope);
         settings.put("cac.state.in.memory", "true");
+        settings.putIfAbsent("cac.repartition.partitions", "1");
+        settings.putIfAbsent("cac.spend.partitions", "1");
+        settings.putIfAbsent("cac.leads.partitions", "1");
+        settings.putIfAbsent("cac.conversions.partitions", "1");
+        settings.putIfAbsent("cac.churn.partitions", "1");
         settings.put("application.id", "cac-model-" + n);
         this.config = AppConfig.from(settings);
         this.registry = SchemaRegistryClient.create(config.registry());

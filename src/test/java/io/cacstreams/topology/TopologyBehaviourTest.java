@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -104,13 +105,13 @@ class TopologyBehaviourTest {
         try (TopologyHarness h = new TopologyHarness(Map.of("cac.windows", "7d", "cac.grace", "1d"))) {
             h.spend("search", 10, "USD", day(20));
             h.spend("search", 1, "USD", day(15));     // late, inside the window: counted
-            h.spend("search", 2, "USD", day(12.5));   // outside every window but within grace: accepted, no window
+            h.spend("search", 2, "USD", day(12.5));   // reaches the settled windows up to day 19.5, not the latest
             h.spend("search", 4, "USD", day(11.9));   // beyond 7d + 1d: LATE
             h.flush();
             close(h.latest("search", 7).getSpend(), 11);
             DeadLetter late = only(h, DeadLetterReason.LATE);
             assertThat(late.getSourceOffset()).isEqualTo(3);
-            assertThat(late.getDetail()).contains("older than stream time");
+            assertThat(late.getDetail()).contains("older than the accept horizon");
         }
     }
 
@@ -160,6 +161,7 @@ class TopologyBehaviourTest {
             assertThat(m.getActiveCustomers()).isZero();
             assertThat(h.dead).isEmpty();
             h.conversion("other", "email", 30, "USD", null, day(4)); // moves the customer stage's clock past the hold
+            h.flush();
             DeadLetter ghost = only(h, DeadLetterReason.UNKNOWN_CUSTOMER);
             assertThat(ghost.getSourceTopic()).isEqualTo("churn");
             assertThat(ghost.getSourceOffset()).isEqualTo(1);
@@ -199,9 +201,11 @@ class TopologyBehaviourTest {
             h.flush();
             close(h.latest("quiet", 7).getSpend(), 100);
             h.spend("busy", 5, "USD", day(9)); // only another channel moves stream time
+            h.flush();
             ChannelMetrics rolled = h.latest("quiet", 7);
             assertThat(rolled.getSpend()).isZero();
-            assertThat(rolled.getWindowEnd()).isAfter(day(9));
+            assertThat(rolled.getWindowEnd()).as("rolled to the settled end, the grace before day 9")
+                    .isEqualTo(day(9).minus(Duration.ofHours(1)));
         }
     }
 
@@ -227,6 +231,7 @@ class TopologyBehaviourTest {
             for (int i = 0; i < 5; i++) h.churn("old" + i, day(40));
             for (int i = 0; i < 10; i++) h.conversion("new" + i, "paid", 100, "USD", null, day(40));
             h.spend("paid", 7600, "USD", day(40));
+            h.tick(day(40.2)); // alerts are evaluated on settled buckets: let the watermark pass day 40 + grace
             h.flush();
             close(h.latest("paid", 30).getLtvToCac(), 2.5);
             assertThat(h.latest("paid", 30).getStatus()).isEqualTo(MetricStatus.WARNING);
@@ -241,6 +246,7 @@ class TopologyBehaviourTest {
             assertThat(firing.getRunbookUrl()).isNotBlank();
             assertThat(firing.getDedupKey()).isEqualTo("cac-streams/LTV_CAC_BELOW_TARGET/paid/30d");
             for (int i = 10; i < 20; i++) h.conversion("new" + i, "paid", 100, "USD", null, day(40.5));
+            h.tick(day(40.7));
             h.flush();
             close(h.latest("paid", 30).getLtvToCac(), 5.0);
             List<ChannelAlert> all = h.alertsFor("paid", 30);
@@ -264,6 +270,7 @@ class TopologyBehaviourTest {
             assertThat(a).hasSize(1);
             assertThat(a.get(0).getRule().name()).isEqualTo("NO_CONVERSIONS");
             h.conversion("c1", "display", 10, "USD", null, day(8.5));
+            h.tick(day(8.7));
             h.flush();
             assertThat(h.alertsFor("display", 7)).extracting(ChannelAlert::getStatus)
                     .containsExactly(AlertStatus.FIRING, AlertStatus.RESOLVED);

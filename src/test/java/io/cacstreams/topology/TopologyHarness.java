@@ -58,6 +58,12 @@ final class TopologyHarness implements AutoCloseable {
         all.put("cac.registry.url", "mock://" + scope);
         all.put("cac.state.in.memory", "true");
         all.putAll(settings);
+        all.putIfAbsent("cac.repartition.partitions", "1");
+        all.putIfAbsent("cac.spend.partitions", "1");
+        all.putIfAbsent("cac.leads.partitions", "1");
+        all.putIfAbsent("cac.conversions.partitions", "1");
+        all.putIfAbsent("cac.churn.partitions", "1");
+        all.putIfAbsent("cac.idle.timeout", "1s");
         this.config = AppConfig.from(all);
         this.registry = SchemaRegistryClient.create(config.registry());
         this.topics = Topics.of(config, registry);
@@ -155,8 +161,18 @@ final class TopologyHarness implements AutoCloseable {
                 .setValidFrom(validFrom).build());
     }
 
-    /** Advances wall-clock time by the emit interval, so changed channels are emitted. */
+    /** Moves the event-time clocks to {@code at} with a spend of 0 on a channel of its own (no figure changes). */
+    void tick(Instant at) {
+        spend("zz-tick", 0, "USD", at);
+    }
+
+    /**
+     * Advances wall-clock time by two emit intervals: every input partition has been silent for longer than the
+     * harness' idle timeout (1 s), so everything read is settled up to the grace, and the snapshot that follows the
+     * settled records shows the rest.
+     */
     void flush() {
+        driver.advanceWallClockTime(config.emitInterval().plus(Duration.ofMillis(1)));
         driver.advanceWallClockTime(config.emitInterval().plus(Duration.ofMillis(1)));
         drain();
     }
