@@ -35,9 +35,11 @@ import java.time.Instant;
  *   <li>{@value #LATEST_STORE}: the latest metrics record per (channel, window), key {@code <channel>|<days>d} (the
  *       topic's key, so the record's partition is the key's and {@code KafkaStreams.queryMetadataForKey} finds its
  *       owner); "latest" is by {@code asOf} (stream time), a later arrival winning a tie;</li>
- *   <li>{@value #HISTORY_STORE}: per (channel, window) one point per UTC day of {@code asOf}, the latest record of
- *       that day (its figures at the end of the day, or now for today), in a window store that drops days older
- *       than {@code cac.query.history.retention} (default 400 days) behind the newest day it holds;</li>
+ *   <li>{@value #HISTORY_STORE}: per (channel, window) one point per UTC day, the figures as of the end of that day:
+ *       its latest <em>settled</em> record (final, a function of the input alone), or, while the day has none yet
+ *       (today), its latest live snapshot; a record's day is that of the instant just before its {@code asOf}, so
+ *       the window settled at midnight closes the day before. Kept in a window store that drops days older than
+ *       {@code cac.query.history.retention} (default 400 days) behind the newest day it holds;</li>
  *   <li>{@value #OPEN_ALERTS_STORE}: the alerts now FIRING, by {@code dedupKey} (the topic's key), the latest
  *       transition of each (a change of severity replaces it); a RESOLVED removes it.</li>
  * </ul>
@@ -72,10 +74,19 @@ public final class MetricsViewTopology {
                 .process(() -> new AlertsView(alerts, config.topics().alerts()), Named.as("query-alerts-view"), OPEN_ALERTS_STORE);
     }
 
-    /** The start of the history day of {@code asOf}. */
+    /** The start of the day a history point of figures as of {@code asOf} is kept for (asOf midnight: the day before). */
     public static long historyDay(Instant asOf) {
+        return dayOf(asOf.toEpochMilli() - 1);
+    }
+
+    /** The start of the UTC day of {@code instant}. */
+    public static long dayOf(Instant instant) {
+        return dayOf(instant.toEpochMilli());
+    }
+
+    private static long dayOf(long millis) {
         long step = HISTORY_STEP.toMillis();
-        return Math.floorDiv(asOf.toEpochMilli(), step) * step;
+        return Math.floorDiv(millis, step) * step;
     }
 
     private static StoreBuilder<KeyValueStore<String, byte[]>> keyValue(String name, boolean inMemory) {
@@ -124,15 +135,23 @@ public final class MetricsViewTopology {
             if (record.key() == null || record.value() == null) return;
             ChannelMetrics m = decode(codec, topic, record.value());
             if (m == null) return;
-            if (newer(latest.get(record.key()), m)) latest.put(record.key(), record.value());
+            if (replaces(m, latest.get(record.key()), false)) latest.put(record.key(), record.value());
             long day = historyDay(m.getAsOf());
-            if (newer(history.fetch(record.key(), day), m)) history.put(record.key(), record.value(), day);
+            if (replaces(m, history.fetch(record.key(), day), true)) history.put(record.key(), record.value(), day);
         }
 
-        private boolean newer(byte[] kept, ChannelMetrics m) {
+        /** Whether {@code m} replaces the record {@code kept}: by asOf (a tie: the later arrival), settled first. */
+        private boolean replaces(ChannelMetrics m, byte[] kept, boolean settledFirst) {
             if (kept == null) return true;
             ChannelMetrics old = decode(codec, topic, kept);
-            return old == null || !m.getAsOf().isBefore(old.getAsOf());
+            if (old == null) return true;
+            if (settledFirst && settled(m) != settled(old)) return settled(m);
+            return !m.getAsOf().isBefore(old.getAsOf());
+        }
+
+        /** Records written before the field existed (null) were each the figures of their time: settled. */
+        private static boolean settled(ChannelMetrics m) {
+            return !Boolean.FALSE.equals(m.getSettled());
         }
     }
 

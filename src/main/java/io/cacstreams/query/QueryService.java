@@ -108,8 +108,8 @@ final class QueryService {
     ObjectNode history(String channel, String window, String from, String to) {
         int days = days(window);
         String key = key(channel, days);
-        long fromDay = from == null ? 0 : MetricsViewTopology.historyDay(instant("from", from));
-        long toDay = to == null ? Long.MAX_VALUE : MetricsViewTopology.historyDay(instant("to", to));
+        long fromDay = from == null ? 0 : MetricsViewTopology.dayOf(instant("from", from));
+        long toDay = to == null ? Long.MAX_VALUE : MetricsViewTopology.dayOf(instant("to", to));
         if (fromDay > toDay) throw ApiException.badRequest("from (" + from + ") is after to (" + to + ")");
         JsonNode points = owned(key, "/history", Map.of("key", key, "from", Long.toString(fromDay),
                 "to", Long.toString(toDay)), l -> history(l, key, fromDay, toDay));

@@ -149,6 +149,10 @@ class QueryApiIT {
                 }
             }
             records.add(metrics("paid_social", 7, at(2.75), 0.42, 101));
+            // webinar 7d: a live snapshot, the window settled at midnight (day 1's end), a live snapshot of day 2
+            records.add(metrics("webinar", 7, at(1.6), 2.0, 150, false));
+            records.add(metrics("webinar", 7, at(2.0), 2.2, 140, true));
+            records.add(metrics("webinar", 7, at(2.3), 2.4, 130, false));
             for (ChannelMetrics m : records) {
                 String key = key(m.getChannel(), m.getWindowDays());
                 producer.send(new ProducerRecord<>(metricsTopic, null, m.getAsOf().toEpochMilli(), key,
@@ -239,7 +243,7 @@ class QueryApiIT {
             List<String> names = new ArrayList<>();
             body.path("channels").forEach(c -> names.add(c.path("channel").asText()));
             assertThat(names).as("sorted, ALL last").containsExactly("affiliate", "email", "organic",
-                    "paid_search", "paid_social", "podcast", "referral", "ALL");
+                    "paid_search", "paid_social", "podcast", "referral", "webinar", "ALL");
 
             for (String channel : CHANNELS) {
                 for (int w : WINDOWS) {
@@ -273,6 +277,14 @@ class QueryApiIT {
             h.path("points").forEach(p -> asOf.add(p.path("asOf").asText()));
             assertThat(asOf).containsExactly(at(1.5).toString(), at(2.75).toString(), at(3.5).toString());
             assertThat(h.path("points").path(1).path("ltvToCac").asDouble()).isEqualTo(0.42);
+
+            JsonNode webinar = client.get(url(asked, "/api/v1/channels/webinar/history?window=7d"), BEARER).json();
+            List<String> points = new ArrayList<>();
+            webinar.path("points").forEach(p -> points.add(p.path("asOf").asText() + " " + p.path("settled")));
+            assertThat(points).as("the settled figures of day 1's end, then day 2's live snapshot")
+                    .containsExactly(at(2.0) + " true", at(2.3) + " false");
+            assertThat(client.get(url(asked, "/api/v1/channels/webinar?window=7d"), BEARER).json().path("asOf")
+                    .asText()).as("the latest figures: the live snapshot").isEqualTo(at(2.3).toString());
 
             JsonNode range = client.get(url(asked, "/api/v1/channels/organic/history?window=30d&from="
                     + at(2).toString().substring(0, 10) + "&to=" + at(2.9)), BEARER).json();

@@ -17,6 +17,7 @@ import java.util.Comparator;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -68,9 +69,14 @@ final class QueryInstance implements AutoCloseable {
 
     /** Waits for {@code condition}, checking it every 50 ms, failing with {@code what} after {@code timeout}. */
     static void await(Duration timeout, String what, BooleanSupplier condition) {
+        await(timeout, () -> what, condition);
+    }
+
+    /** As {@link #await(Duration, String, BooleanSupplier)}, with {@code what} (and the state) told on failure. */
+    static void await(Duration timeout, Supplier<String> what, BooleanSupplier condition) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("not within " + timeout + ": " + what);
+            if (System.nanoTime() > deadline) throw new AssertionError("not within " + timeout + ": " + what.get());
             try {
                 Thread.sleep(50);
             } catch (InterruptedException e) {

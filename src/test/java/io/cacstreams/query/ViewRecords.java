@@ -28,6 +28,11 @@ final class ViewRecords {
 
     /** Figures derived from {@code ratio} and {@code cac}, plausible enough for a dashboard. */
     static ChannelMetrics metrics(String channel, int days, Instant asOf, double ratio, double cac) {
+        return metrics(channel, days, asOf, ratio, cac, null);
+    }
+
+    /** With {@code settled}: true for settled figures, false for a live snapshot, null as before the field. */
+    static ChannelMetrics metrics(String channel, int days, Instant asOf, double ratio, double cac, Boolean settled) {
         Instant end = asOf.truncatedTo(java.time.temporal.ChronoUnit.HOURS).plus(Duration.ofHours(1));
         long newCustomers = 40;
         return ChannelMetrics.newBuilder().setChannel(channel).setWindowDays(days)
@@ -38,7 +43,7 @@ final class ViewRecords {
                 .setArpu(100.0).setGrossMargin(0.8).setChurnRate(0.01).setMonthlyChurnRate(0.02)
                 .setRetentionRate(0.98).setLtv(ratio * cac).setLtvToCac(ratio).setCacPaybackMonths(cac / 80)
                 .setStatus(ratio < 1 ? MetricStatus.CRITICAL : ratio < 3 ? MetricStatus.WARNING : MetricStatus.OK)
-                .build();
+                .setSettled(settled).build();
     }
 
     static ChannelAlert alert(String channel, int days, AlertStatus status, AlertSeverity severity, Instant at,

@@ -16,6 +16,7 @@
     histories: [],
     charts: {},
     timer: null,
+    generation: 0,
     updates: 0,
   };
 
@@ -40,26 +41,29 @@
     return body;
   }
 
+  // One refresh at a time: a window switch starts a new one, and whatever an older one brings back is dropped.
   async function refresh() {
     clearTimeout(state.timer);
+    const generation = ++state.generation;
+    const current = () => generation === state.generation;
     try {
       const [list, alerts] = await Promise.all([api('/api/v1/channels'), api('/api/v1/alerts?status=FIRING')]);
-      if (!state.window || !list.windows.includes(state.window)) state.window = list.windows[0];
-      const histories = await Promise.all(list.channels.map((c) =>
-        api('/api/v1/channels/' + encodeURIComponent(c.channel) + '/history?window=' + state.window)
-          .catch(() => null)));
-      state.list = list;
-      state.alerts = alerts;
-      state.histories = histories;
+      const win = state.window && list.windows.includes(state.window) ? state.window : list.windows[0];
+      const histories = await Promise.all(list.channels.map((c) => (c.windows[win]
+        ? api('/api/v1/channels/' + encodeURIComponent(c.channel) + '/history?window=' + win).catch(() => null)
+        : null)));
+      if (!current()) return;
+      Object.assign(state, { window: win, list, alerts, histories });
       render();
       state.updates += 1;
       document.body.dataset.updates = String(state.updates);
       setStatus('live · updated ' + new Date().toLocaleTimeString(), false);
     } catch (e) {
+      if (!current()) return;
       if (e instanceof AuthNeeded) $('token-form').hidden = false;
       setStatus('cannot refresh: ' + e.message, true);
     } finally {
-      state.timer = setTimeout(refresh, POLL_MS);
+      if (current()) state.timer = setTimeout(refresh, POLL_MS);
     }
   }
 
@@ -209,7 +213,8 @@
       if (!h || !h.points.length) return;
       const values = new Map();
       for (const p of h.points) {
-        const day = Math.floor(Date.parse(p.asOf) / 1000 / DAY_S) * DAY_S;
+        // the day whose end the figures are as of (a window settled at midnight closes the day before)
+        const day = Math.floor((Date.parse(p.asOf) - 1) / 1000 / DAY_S) * DAY_S;
         values.set(day, p[field]);
         days.add(day);
       }
@@ -252,7 +257,10 @@
       }
       const opts = {
         width: Math.max(320, el.clientWidth - 8), height: 280, series,
-        scales: { x: { time: true } },
+        // LTV:CAC from 0 to at most 4x the target: a ratio of 50 on a small sample would flatten every other line
+        scales: withTarget
+          ? { x: { time: true }, y: { range: (u, min, max) => [0, Math.min(Math.max(max, 2 * target), 4 * target)] } }
+          : { x: { time: true } },
         axes: [{}, { label, size: 70, values: (u, vals) => vals.map((v) => (field === 'cac' ? money(v, 0) : v)) }],
         legend: { live: true },
       };
