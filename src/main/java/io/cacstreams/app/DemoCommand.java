@@ -8,6 +8,7 @@ import io.cacstreams.events.ChannelMetrics;
 import io.cacstreams.generator.GeneratorRunner;
 import io.cacstreams.generator.SyntheticMarket;
 import io.cacstreams.query.QueryServer;
+import io.cacstreams.query.ViewMetrics;
 import io.cacstreams.serde.RegistryAvroSerde;
 import io.cacstreams.serde.SchemaRegistryClient;
 import io.cacstreams.topology.CacTopology;
@@ -175,6 +176,7 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
             resources.add(ops);
             ops.bindStreams(runtime.streams());
             observer.bindTo(ops.registry());
+            ViewMetrics.register(ops.registry(), cfg, registry, runtime.streams());
             query.bind(runtime.streams());
             runtime.start();
 

@@ -4,6 +4,7 @@ import io.cacstreams.config.AppConfig;
 import io.cacstreams.config.StateSettings;
 import io.cacstreams.config.ConfigLoader;
 import io.cacstreams.query.QueryServer;
+import io.cacstreams.query.ViewMetrics;
 import io.cacstreams.serde.SchemaRegistryClient;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.Topology;
@@ -93,6 +94,7 @@ final class RunCommand implements Callable<Integer> {
                 try (runtime; OpsServer ops = new OpsServer(cfg.ops(), runtime.health())) {
                     ops.bindStreams(runtime.streams());
                     observer.bindTo(ops.registry());
+                    ViewMetrics.register(ops.registry(), cfg, registry, runtime.streams());
                     if (query != null) query.bind(runtime.streams());
                     Thread hook = runtime.installShutdownHook();
                     try {

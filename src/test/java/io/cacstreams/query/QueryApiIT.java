@@ -23,7 +23,10 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.HostInfo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.net.ssl.SSLContext;
@@ -39,11 +42,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static io.cacstreams.query.ViewRecords.at;
 import static io.cacstreams.query.ViewRecords.key;
 import static io.cacstreams.query.ViewRecords.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /**
  * The query API of two instances of one application on the in-JVM broker, over https with a bearer token and basic
@@ -53,6 +59,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * and every answer matches the OpenAPI document the server serves. The view's inputs are written as cac-streams
  * writes its outputs (Confluent wire format through the registry), so this runs in seconds.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class QueryApiIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final String TOKEN = "t0ken-" + Long.toHexString(System.nanoTime());
@@ -91,6 +98,7 @@ class QueryApiIT {
         settings.put("cac.topic.alerts", run + ".alerts");
         settings.put("cac.windows", "7d,30d");
         settings.put("cac.query.port", "0");
+        settings.put("session.timeout.ms", "6000"); // a stopped instance's tasks move within seconds
         settings.put("cac.query.bearer.token", TOKEN);
         settings.put("cac.query.basic.auth.user.info", BASIC_USER + ":" + BASIC_PASSWORD);
         settings.put("cac.query.ssl.keystore.location", stores.keyStore().toString());
@@ -103,8 +111,8 @@ class QueryApiIT {
         kafka.createTopics(4, config.topics().metrics(), config.topics().alerts());
         registry = MockSchemaRegistry.client(run);
 
-        a = QueryInstance.start(config, registry, viewOnly(config));
-        b = QueryInstance.start(config, registry, viewOnly(config));
+        a = QueryInstance.start(config, registry, observer -> viewOnly(config));
+        b = QueryInstance.start(config, registry, observer -> viewOnly(config));
         QueryInstance.await(WAIT, "both instances running with tasks of their own", () -> {
             a.failIfDied();
             b.failIfDied();
@@ -358,6 +366,72 @@ class QueryApiIT {
             assertThat(client.get(url(asked, "/"), BASIC).status()).isEqualTo(200);
             assertThat(client.get(url(asked, "/api/openapi.json"), null).status()).isEqualTo(200);
         }
+    }
+
+    /**
+     * The figures' gauges of a (channel, window) come from the instance that owns it, and from no other; the count of
+     * alerts firing is right on both; when one instance stops, the other takes its part over (restoring it from the
+     * changelogs) and exports everything with the same count; when it comes back, they share again.
+     */
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void gaugesComeFromTheOwnerOnlyAndStayRightAcrossAStopAndARestart() {
+        assertGaugesSplitByOwner();
+        b.stop();
+        QueryInstance.await(WAIT, () -> "a exports every key and 2 alerts; it has " + gauges(a.scrape()).size()
+                + " keys and " + alertsFiring(a.scrape()) + " alerts", () -> {
+            String scrape = a.scrape();
+            return gauges(scrape).keySet().equals(expected.keySet()) && alertsFiring(scrape) == 2;
+        });
+        b = QueryInstance.restart(b, registry, observer -> viewOnly(b.config));
+        QueryInstance.await(WAIT, "the restarted instance running with tasks of its own",
+                () -> a.runningWithTasks() && b.runningWithTasks());
+        QueryInstance.await(WAIT, "the gauges split by owner again", () -> {
+            try {
+                assertGaugesSplitByOwner();
+                return true;
+            } catch (AssertionError notYet) {
+                return false;
+            }
+        });
+    }
+
+    private static void assertGaugesSplitByOwner() {
+        String fromA = a.scrape();
+        String fromB = b.scrape();
+        Map<String, String> onA = gauges(fromA);
+        Map<String, String> onB = gauges(fromB);
+        assertThat(onA.keySet()).as("exported by both").doesNotContainAnyElementsOf(onB.keySet());
+        Set<String> all = new HashSet<>(onA.keySet());
+        all.addAll(onB.keySet());
+        assertThat(all).isEqualTo(expected.keySet());
+        HostInfo hostA = new HostInfo("127.0.0.1", a.server.port());
+        onA.keySet().forEach(k -> assertThat(owner(k)).as(k + " exported by its owner").isEqualTo(hostA));
+        onB.keySet().forEach(k -> assertThat(owner(k)).as(k + " exported by its owner").isNotEqualTo(hostA));
+        expected.forEach((k, m) -> {
+            String value = onA.containsKey(k) ? onA.get(k) : onB.get(k);
+            assertThat(Double.parseDouble(value)).as(k).isCloseTo(m.getLtvToCac(), within(1e-12));
+        });
+        assertThat(alertsFiring(fromA) + alertsFiring(fromB)).as("alerts firing, over both").isEqualTo(2);
+    }
+
+    private static final Pattern RATIO = Pattern.compile(
+            "(?m)^cac_channel_ltv_to_cac\\{channel=\"([^\"]*)\",window=\"([^\"]*)\"} (\\S+)$");
+    private static final Pattern FIRING = Pattern.compile("(?m)^cac_alerts_firing\\{[^}]*} (\\S+)$");
+
+    /** cac_channel_ltv_to_cac of a scrape, by key (channel|window). */
+    private static Map<String, String> gauges(String scrape) {
+        Map<String, String> out = new HashMap<>();
+        Matcher m = RATIO.matcher(scrape);
+        while (m.find()) out.put(m.group(1) + "|" + m.group(2), m.group(3));
+        return out;
+    }
+
+    private static int alertsFiring(String scrape) {
+        Matcher m = FIRING.matcher(scrape);
+        double sum = 0;
+        while (m.find()) sum += Double.parseDouble(m.group(1));
+        return (int) sum;
     }
 
     @Test

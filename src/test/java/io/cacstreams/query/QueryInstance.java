@@ -1,12 +1,17 @@
 package io.cacstreams.query;
 
+import io.cacstreams.app.MicrometerObserver;
+import io.cacstreams.app.OpsServer;
 import io.cacstreams.app.StreamsProperties;
+import io.cacstreams.app.StreamsRuntime;
+import io.cacstreams.app.UncaughtExceptionPolicy;
 import io.cacstreams.config.AppConfig;
+import io.cacstreams.config.OpsSettings;
 import io.cacstreams.serde.SchemaRegistryClient;
+import io.cacstreams.topology.TopologyObserver;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,45 +20,63 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.Properties;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
  * One instance as {@code run} wires it: the query server started first, its address advertised as
- * {@code application.server} in the application's own Streams properties, then Kafka Streams (with its own state
- * directory) bound to it and started.
+ * {@code application.server} in the application's own Streams properties; the topology built with a
+ * {@link MicrometerObserver}; the Streams runtime; the ops endpoints ({@code /metrics} on a free port) with the
+ * Streams client's meters, the observer's and the view's gauges ({@link ViewMetrics}); the query server bound to the
+ * runtime; then Kafka Streams started. {@code stateDir} (may be shared by a restarted instance) holds its state.
  */
 final class QueryInstance implements AutoCloseable {
     final AppConfig config;
     final QueryServer server;
     final KafkaStreams streams;
-    private final Path stateDir;
-    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    final OpsServer ops;
+    final Path stateDir;
+    private final StreamsRuntime runtime;
 
-    private QueryInstance(AppConfig config, SchemaRegistryClient registry, Topology topology) {
+    private QueryInstance(AppConfig config, SchemaRegistryClient registry, Function<TopologyObserver, Topology> topology,
+                          Path stateDir) {
         this.config = config;
+        this.stateDir = stateDir;
         this.server = QueryServer.start(config, registry);
-        try {
-            this.stateDir = Files.createTempDirectory("cac-query-it-");
-        } catch (IOException e) {
-            server.close();
-            throw new UncheckedIOException(e);
-        }
         Properties p = server.advertise(StreamsProperties.build(config));
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        this.streams = new KafkaStreams(topology, p);
-        streams.setUncaughtExceptionHandler(e -> {
-            failure.compareAndSet(null, e);
-            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-        });
+        MicrometerObserver observer = new MicrometerObserver();
+        this.runtime = new StreamsRuntime(topology.apply(observer), p, UncaughtExceptionPolicy.defaults());
+        this.streams = runtime.streams();
+        this.ops = new OpsServer(new OpsSettings("127.0.0.1", 0), runtime.health());
+        ops.bindStreams(streams);
+        observer.bindTo(ops.registry());
+        ViewMetrics.register(ops.registry(), config, registry, streams);
         server.bind(streams);
-        streams.start();
+        runtime.start();
     }
 
-    static QueryInstance start(AppConfig config, SchemaRegistryClient registry, Topology topology) {
-        return new QueryInstance(config, registry, topology);
+    /** Starts an instance with a new state directory. */
+    static QueryInstance start(AppConfig config, SchemaRegistryClient registry,
+                               Function<TopologyObserver, Topology> topology) {
+        try {
+            return new QueryInstance(config, registry, topology, Files.createTempDirectory("cac-query-it-"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Starts an instance on the state directory of a closed one (a restart). */
+    static QueryInstance restart(QueryInstance closed, SchemaRegistryClient registry,
+                                 Function<TopologyObserver, Topology> topology) {
+        return new QueryInstance(closed.config, registry, topology, closed.stateDir);
+    }
+
+    /** GET /metrics of this instance's ops endpoint. */
+    String scrape() {
+        return new ApiClient(null).get("http://127.0.0.1:" + ops.port() + "/metrics", null).text();
     }
 
     /** Running, with at least one active task of its own (so that it owns part of the view). */
@@ -63,8 +86,8 @@ final class QueryInstance implements AutoCloseable {
     }
 
     void failIfDied() {
-        Throwable f = failure.get();
-        if (f != null) throw new AssertionError("Kafka Streams failed: " + f, f);
+        if (runtime.health().errorSeen()) throw new AssertionError("Kafka Streams failed (state " + streams.state()
+                + "); see the log");
     }
 
     /** Waits for {@code condition}, checking it every 50 ms, failing with {@code what} after {@code timeout}. */
@@ -86,12 +109,21 @@ final class QueryInstance implements AutoCloseable {
         }
     }
 
+    /** Closes, keeping the state directory (for {@link #restart}). */
+    void stop() {
+        try {
+            runtime.close();
+        } finally {
+            ops.close();
+            server.close();
+        }
+    }
+
     @Override
     public void close() {
         try {
-            streams.close(Duration.ofSeconds(30));
+            stop();
         } finally {
-            server.close();
             try (Stream<Path> walk = Files.walk(stateDir)) {
                 walk.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             } catch (IOException | UncheckedIOException ignored) {
