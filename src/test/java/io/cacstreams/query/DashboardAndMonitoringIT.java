@@ -5,6 +5,8 @@ import io.cacstreams.app.EmbeddedKafka;
 import io.cacstreams.config.AppConfig;
 import io.cacstreams.config.StateSettings;
 import io.cacstreams.config.TopicNames;
+import io.cacstreams.monitoring.MonitoringFiles;
+import io.cacstreams.monitoring.Promtool;
 import io.cacstreams.query.MarketFeed.Profile;
 import io.cacstreams.serde.MockSchemaRegistry;
 import io.cacstreams.serde.SchemaRegistryClient;
@@ -46,6 +48,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 
 import static io.cacstreams.query.MarketFeed.day;
@@ -61,7 +64,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  *
  * <p>Without Chromium and its driver this test fails (CI installs them, see .ci/run), unless CAC_SKIP_BROWSER=1.
  */
-class DashboardBrowserIT {
+class DashboardAndMonitoringIT {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final Path SCREENSHOT = Path.of("target", "dashboard.png");
@@ -83,7 +86,6 @@ class DashboardBrowserIT {
 
     @BeforeAll
     static void start() throws Exception {
-        requireBrowser();
         kafka = EmbeddedKafka.start();
         scope = "dash-" + Long.toString(System.nanoTime() % 1_000_000_000L, 36);
         Map<String, String> s = new HashMap<>();
@@ -102,7 +104,7 @@ class DashboardBrowserIT {
         AppConfig config = AppConfig.from(s);
         createTopics(config.topics());
         registry = MockSchemaRegistry.client(scope);
-        app = QueryInstance.start(config, registry, CacTopology.build(config, registry));
+        app = QueryInstance.start(config, registry, observer -> CacTopology.build(config, registry, observer));
         feed = new MarketFeed(kafka.bootstrapServers(), registry, config.topics());
         feed.channel(Profile.steady("paid_search", 1200, 10, 110, 1), 80, DAYS)
                 .channel(new Profile("paid_social", 1000, 8, 90, 1, 12, 2), 80, DAYS)
@@ -110,9 +112,25 @@ class DashboardBrowserIT {
                 .channel(Profile.steady("email", 200, 3, 70, 2), 60, DAYS)
                 .channel(Profile.steady("referral", 300, 3, 120, 2), 60, DAYS)
                 .channel(Profile.steady("affiliate", 900, 5, 95, 1), 80, DAYS);
+        // what a dead-letter topic and a duplicate counter are for
+        String retried = feed.spend("paid_search", 300, day(DAYS - 0.5));
+        feed.spendAgain(retried, "paid_search", 300, day(DAYS - 0.5));
+        for (int i = 0; i < 3; i++) feed.garbage(config.topics().spend(), day(DAYS - 0.4));
         long t0 = System.nanoTime();
         int sent = feed.send();
         System.out.printf("market: %d events sent in %d ms%n", sent, (System.nanoTime() - t0) / 1_000_000);
+        String url = app.server.url();
+        QueryInstance.await(WAIT, () -> "the topology's figures of every channel and a FIRING alert in the API;"
+                + " the API has " + api.get(url + "api/v1/channels", null).text() + " and "
+                + api.get(url + "api/v1/alerts", null).text(), () -> {
+            app.failIfDied();
+            ApiClient.Response list = api.get(url + "api/v1/channels", null);
+            ApiClient.Response alerts = api.get(url + "api/v1/alerts", null);
+            return list.status() == 200 && list.json().path("channels").size() == CHANNELS.size() + 1
+                    && alerts.status() == 200 && !alerts.json().path("alerts").isEmpty();
+        });
+        System.out.printf("figures and an alert in the API %d ms after the events were sent%n",
+                (System.nanoTime() - t0) / 1_000_000);
     }
 
     /** Fails with what to install, or skips if CAC_SKIP_BROWSER=1. */
@@ -149,7 +167,8 @@ class DashboardBrowserIT {
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--lang=en-US", "--window-size=1440,1250", "--user-data-dir=" + tmp.resolve("chromium"));
+                "--disable-dev-shm-usage", "--lang=en-US", "--window-size=1440,1250",
+                "--user-data-dir=" + tmp.resolve("chromium"));
         LoggingPreferences logs = new LoggingPreferences();
         logs.enable(LogType.BROWSER, Level.ALL);
         options.setCapability("goog:loggingPrefs", logs);
@@ -168,6 +187,7 @@ class DashboardBrowserIT {
 
     @Test
     void aGrowthTeamSeesLiveFiguresChartsAndAlertsWithoutReloading() throws Exception {
+        requireBrowser();
         try {
             figuresChartsAlertsAndLiveUpdates();
         } catch (AssertionError | RuntimeException e) {
@@ -185,16 +205,6 @@ class DashboardBrowserIT {
 
     private void figuresChartsAlertsAndLiveUpdates() throws Exception {
         String url = app.server.url();
-        QueryInstance.await(WAIT, () -> "the topology's figures of every channel and a FIRING alert in the API;"
-                + " the API has " + api.get(url + "api/v1/channels", null).text() + " and "
-                + api.get(url + "api/v1/alerts", null).text(), () -> {
-            app.failIfDied();
-            ApiClient.Response list = api.get(url + "api/v1/channels", null);
-            ApiClient.Response alerts = api.get(url + "api/v1/alerts", null);
-            return list.status() == 200 && list.json().path("channels").size() == CHANNELS.size() + 1
-                    && alerts.status() == 200 && !alerts.json().path("alerts").isEmpty();
-        });
-
         browser = openBrowser();
         JavascriptExecutor js = (JavascriptExecutor) browser;
         browser.get(url);
@@ -272,6 +282,42 @@ class DashboardBrowserIT {
         List<String> errors = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
                 .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).map(LogEntry::getMessage).toList();
         assertThat(errors).as("errors in the browser console").isEmpty();
+    }
+
+    /** Every metric a Grafana panel or a Prometheus rule of monitoring/ reads is in a real scrape of /metrics. */
+    @Test
+    void everyMetricTheMonitoringUsesIsInARealScrape() throws Exception {
+        Set<String> used = MonitoringFiles.scrapedMetricsUsed();
+        AtomicReference<Set<String>> missing = new AtomicReference<>(used);
+        AtomicReference<String> scrape = new AtomicReference<>("");
+        // per-alert series exist while an alert is open, and the market keeps one open: wait for a scrape with all
+        QueryInstance.await(Duration.ofSeconds(30), () -> "missing from /metrics: " + missing.get(), () -> {
+            scrape.set(app.scrape());
+            Set<String> m = new TreeSet<>(used);
+            m.removeAll(MonitoringFiles.scrapedNames(scrape.get()));
+            missing.set(m);
+            return m.isEmpty();
+        });
+        Files.createDirectories(SCREENSHOT.getParent());
+        Files.writeString(SCREENSHOT.resolveSibling("metrics-scrape.txt"), scrape.get());
+        System.out.printf("monitoring uses %d scraped metrics, all present: %s%n", used.size(), used);
+    }
+
+    /** promtool's lint of a real scrape finds nothing in cac-streams' own series; money carries its currency. */
+    @Test
+    void promtoolFindsNothingToFixInTheCacSeries() throws Exception {
+        Promtool.require();
+        String scrape = app.scrape();
+        Promtool.Result r = Promtool.run(scrape, "check", "metrics");
+        List<String> findings = r.out().lines().filter(l -> !l.isBlank()).toList();
+        List<String> ours = findings.stream().filter(l -> l.startsWith("cac_")).toList();
+        System.out.printf("promtool check metrics: %d findings, %d of them about cac_* series%n", findings.size(),
+                ours.size());
+        assertThat(ours).isEmpty();
+        List<String> money = scrape.lines()
+                .filter(l -> l.matches("cac_channel_(spend|cac|ltv)\\{.*")).toList();
+        assertThat(money).isNotEmpty().allSatisfy(l -> assertThat(l).contains("currency=\"USD\""));
+        assertThat(scrape).contains("# HELP cac_alerts_firing ", "# HELP cac_events_consumed_total ");
     }
 
     /** Counts the pixels of a chart's canvas within a small distance of {@code colour} (#rrggbb). */

@@ -17,6 +17,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.math.RoundingMode;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,12 +46,13 @@ final class MarketFeed implements AutoCloseable {
         }
     }
 
-    private record Event(Instant at, String topic, String key, SpecificRecord value) {
+    private record Event(Instant at, String topic, String key, byte[] value) {
     }
 
     private final TopicNames topics;
     private final KafkaProducer<String, byte[]> producer;
     private final Map<Class<?>, AvroCodec<?>> codecs = new HashMap<>();
+    // every event is encoded when added, so that send() only sends
     private final SchemaRegistryClient registry;
     private final List<Event> events = new ArrayList<>();
     private long ids;
@@ -95,10 +97,13 @@ final class MarketFeed implements AutoCloseable {
         return customer;
     }
 
-    void spend(String channel, int amount, Instant at) {
-        add(at, topics.spend(), channel, MarketingSpend.newBuilder().setEventId("spend-" + (++ids))
+    /** Returns the event id. */
+    String spend(String channel, int amount, Instant at) {
+        String id = "spend-" + (++ids);
+        add(at, topics.spend(), channel, MarketingSpend.newBuilder().setEventId(id)
                 .setChannel(channel).setAmount(money(amount)).setCurrency("USD").setCategory(SpendCategory.MEDIA)
                 .setOccurredAt(at).build());
+        return id;
     }
 
     void lead(String channel, Instant at) {
@@ -111,21 +116,32 @@ final class MarketFeed implements AutoCloseable {
                 .setOccurredAt(at).build());
     }
 
+    /** The spend event of {@code eventId} sent again (a producer's retry): a duplicate, dropped and counted. */
+    void spendAgain(String eventId, String channel, int amount, Instant at) {
+        add(at, topics.spend(), channel, MarketingSpend.newBuilder().setEventId(eventId).setChannel(channel)
+                .setAmount(money(amount)).setCurrency("USD").setCategory(SpendCategory.MEDIA).setOccurredAt(at)
+                .build());
+    }
+
+    /** Bytes that are not the registry's wire format: a dead letter (MALFORMED). */
+    void garbage(String topic, Instant at) {
+        events.add(new Event(at, topic, "garbage", "not avro".getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
     private void add(Instant at, String topic, String key, SpecificRecord value) {
-        events.add(new Event(at, topic, key, value));
+        AvroCodec codec = codecs.computeIfAbsent(value.getClass(),
+                c -> new AvroCodec<>(registry, (Class) c, false, true));
+        events.add(new Event(at, topic, key, codec.encode(topic, value)));
     }
 
     /** Sends everything added so far, oldest first, and waits for the broker's acknowledgements; returns the count. */
-    @SuppressWarnings({"unchecked", "rawtypes"})
     int send() throws Exception {
         events.sort(Comparator.comparing(Event::at));
         int n = events.size();
         List<Future<RecordMetadata>> acks = new ArrayList<>();
         for (Event e : events) {
-            AvroCodec codec = codecs.computeIfAbsent(e.value().getClass(),
-                    c -> new AvroCodec<>(registry, (Class) c, false, true));
-            acks.add(producer.send(new ProducerRecord<>(e.topic(), null, e.at().toEpochMilli(), e.key(),
-                    codec.encode(e.topic(), e.value()))));
+            acks.add(producer.send(new ProducerRecord<>(e.topic(), null, e.at().toEpochMilli(), e.key(), e.value())));
         }
         events.clear();
         producer.flush();
