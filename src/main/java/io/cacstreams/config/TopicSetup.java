@@ -1,5 +1,7 @@
 package io.cacstreams.config;
 
+import java.util.Map;
+
 /**
  * Whether the application creates the topics it needs when they are missing ({@code cac.topics.create}, default
  * false: a missing topic is reported, never created behind the operator's back), and with how many partitions
@@ -10,6 +12,17 @@ public record TopicSetup(boolean create, int partitions, short replication) {
 
     public static TopicSetup defaults() {
         return new TopicSetup(false, 6, (short) -1);
+    }
+
+    /** The topic-level setting that makes a topic keep only the latest record of each key. */
+    public static final Map<String, String> COMPACTED = Map.of("cleanup.policy", "compact");
+
+    /**
+     * Topic-level settings a topic needs beyond the broker's defaults: {@code channel-alerts} is compacted (keyed by
+     * dedupKey), so that a subscriber that starts late still reads every alert that is open. Empty for the others.
+     */
+    public static Map<String, String> requiredConfigs(TopicNames names, String topic) {
+        return topic.equals(names.alerts()) ? COMPACTED : Map.of();
     }
 
     static TopicSetup from(Settings s) {

@@ -28,6 +28,8 @@ import java.util.SplittableRandom;
 public final class SyntheticMarket {
     private static final long HOUR = 3_600_000L;
     private static final long DAY = 24 * HOUR;
+    /** Rates into USD at the start; each day's rate moves by a factor of mean 1, so they are also the expected ones. */
+    static final Map<String, Double> INITIAL_RATES = Map.of("EUR", 1.08, "GBP", 1.27);
 
     /** Shares of bad records and duplicates among generated events (0 for none). */
     public record Options(double badShare, double duplicateShare) {
@@ -55,13 +57,18 @@ public final class SyntheticMarket {
         this.channels = List.copyOf(channels);
         this.options = options;
         this.start = start.toEpochMilli() - Math.floorMod(start.toEpochMilli(), HOUR);
-        fx.put("EUR", 1.08);
-        fx.put("GBP", 1.27);
+        fx.put("EUR", INITIAL_RATES.get("EUR"));
+        fx.put("GBP", INITIAL_RATES.get("GBP"));
         channels.forEach(c -> active.put(c.name(), new ArrayList<>()));
     }
 
     public Instant start() {
         return Instant.ofEpochMilli(start);
+    }
+
+    /** The market's true expected economics, from its channels' profiles alone (not from its random draws). */
+    public MarketTruth truth() {
+        return new MarketTruth(start, channels, INITIAL_RATES);
     }
 
     /** Simulated time reached so far: the end of the last generated hour. */
@@ -229,12 +236,12 @@ public final class SyntheticMarket {
     }
 
     /** Busier in the afternoon, quiet at night; averages 1 over a day. */
-    private static double intraday(long t) {
+    static double intraday(long t) {
         int h = Instant.ofEpochMilli(t).atZone(ZoneOffset.UTC).getHour();
         return 1 + 0.6 * Math.sin((h - 9) * Math.PI / 12);
     }
 
-    private static double weekly(long t) {
+    static double weekly(long t) {
         DayOfWeek d = Instant.ofEpochMilli(t).atZone(ZoneOffset.UTC).getDayOfWeek();
         return d == DayOfWeek.SATURDAY || d == DayOfWeek.SUNDAY ? 0.75 : 1.1;
     }

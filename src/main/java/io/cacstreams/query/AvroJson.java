@@ -13,6 +13,8 @@ import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The JSON form of the output records (metrics, alerts) and its JSON Schema, both derived from the Avro schema, so
@@ -52,6 +54,13 @@ final class AvroJson {
                 ArrayNode a = NODES.arrayNode();
                 for (Object item : (Iterable<?>) v) a.add(value(schema.getElementType(), item));
                 yield a;
+            }
+            case MAP -> {
+                ObjectNode m = NODES.objectNode();
+                // sorted, so that the same record always gives the same JSON
+                new TreeMap<>((Map<?, ?>) v).forEach((k, item) -> m.set(k.toString(),
+                        value(schema.getValueType(), item)));
+                yield m;
             }
             default -> NODES.textNode(v.toString());
         };
@@ -129,6 +138,10 @@ final class AvroJson {
             case ARRAY -> {
                 t.put("type", "array");
                 t.set("items", typeOf(schema.getElementType()));
+            }
+            case MAP -> {
+                t.put("type", "object");
+                t.set("additionalProperties", typeOf(schema.getValueType()));
             }
             default -> throw new IllegalArgumentException("no JSON mapping for " + schema);
         }

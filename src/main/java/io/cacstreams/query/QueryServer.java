@@ -202,6 +202,11 @@ public final class QueryServer implements AutoCloseable {
             }
             self = new HostInfo(settings.advertisedHost(), port());
             p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+            if (isLoopback(settings.advertisedHost())) {
+                log.info("the query API is advertised at {}:{}, a loopback address: instances on other machines"
+                        + " cannot forward queries to it (set cac.query.host and cac.query.advertised.host to run"
+                        + " instances on several machines)", self.host(), self.port());
+            }
         } else {
             self = HostInfo.buildFromEndpoint(given.strip());
             if (self.port() != port()) {
@@ -210,6 +215,10 @@ public final class QueryServer implements AutoCloseable {
             }
         }
         return p;
+    }
+
+    private static boolean isLoopback(String host) {
+        return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
     }
 
     /** Answers from {@code streams}, whose properties went through {@link #advertise}. */

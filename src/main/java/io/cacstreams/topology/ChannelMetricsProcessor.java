@@ -15,6 +15,7 @@ import io.cacstreams.internal.PartialKind;
 import io.cacstreams.internal.WindowTotals;
 import io.cacstreams.metrics.CustomerBase;
 import io.cacstreams.metrics.Economics;
+import io.cacstreams.metrics.LtvCacInterval;
 import io.cacstreams.metrics.WindowCounts;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
@@ -27,6 +28,8 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
@@ -51,6 +54,7 @@ import java.util.TreeMap;
  * </ul>
  */
 final class ChannelMetricsProcessor implements Processor<String, ChannelPartial, String, Routed> {
+    private static final Logger log = LoggerFactory.getLogger(ChannelMetricsProcessor.class);
     private static final String SETTLED = "~settled";
     private final AppConfig config;
     private final Settling settling;
@@ -129,7 +133,12 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelPartial,
         }
         // only after an idle upstream partition can a partial come for a bucket settled already: it counts from the
         // next settled bucket on (docs/semantics.md, "Idle partitions")
-        if (settledUpTo != null && p.getSettle() < settledUpTo) p.setSettle(settledUpTo);
+        if (settledUpTo != null && p.getSettle() < settledUpTo) {
+            log.info("counts of {} for bucket {} arrived after bucket {} settled (an input partition was idle): they"
+                    + " count from bucket {} on", p.getChannel(), Instant.ofEpochMilli(p.getBucket()),
+                    Instant.ofEpochMilli(p.getSettle()), Instant.ofEpochMilli(settledUpTo));
+            p.setSettle(settledUpTo);
+        }
         Bytes key = pendingKey(p.getSettle(), p.getChannel(), p.getBucket());
         ChannelPartial held = pending.get(key);
         if (held == null) {
@@ -233,8 +242,7 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelPartial,
                       BigDecimal revenue, BigDecimal margin) {
         String channel = st.getChannel();
         long end = current + settling.bucketSize();
-        AlertEvaluator evaluator = new AlertEvaluator(config.alertsFor(channel), config.runbookUrl(),
-                config.reportingCurrency());
+        AlertEvaluator evaluator = AlertEvaluator.forChannel(config, channel);
         CustomerBase base = new CustomerBase(active, revenue, margin);
         for (int i = 0; i < totals.size(); i++) {
             WindowTotals w = st.getWindows().get(i);
@@ -244,8 +252,13 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelPartial,
                     t.getNewCustomers(), t.getChurned(), t.getChurnedNew());
             Economics e = Economics.of(counts, base, days, config.monthlyDiscountRate(), config.horizonMonths());
             long windowStart = windows.firstBucket(current, w.getLengthMs());
-            AlertInput in = new AlertInput(channel, days, e.ltvToCac(), e.cac(), e.ltv(), t.getSpend().doubleValue(),
-                    t.getNewCustomers(), st.getFirstSpendBucket() <= windowStart, end);
+            LtvCacInterval iv = LtvCacInterval.of(counts, base, days, config.monthlyDiscountRate(),
+                    config.horizonMonths(), config.alertsFor(channel).confidence());
+            // CAC comes from spend: a window starting before the channel's first spend is not covered yet (a
+            // customer history imported long before says nothing about it); a channel without spend never alerts
+            boolean covered = st.getFirstSpendBucket() <= windowStart || st.getFirstSpendBucket() == Long.MAX_VALUE;
+            AlertInput in = new AlertInput(channel, days, iv, e.cac(), e.ltv(), t.getSpend().doubleValue(),
+                    t.getNewCustomers(), st.getFirstSpendBucket() <= windowStart, covered, end);
             AlertState ltvState = settled ? evaluate(AlertRule.LTV_CAC_BELOW_TARGET, in, evaluator)
                     : state(AlertRule.LTV_CAC_BELOW_TARGET, in);
             AlertState noConvState = settled ? evaluate(AlertRule.NO_CONVERSIONS, in, evaluator)
@@ -255,7 +268,7 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelPartial,
                     .setChannel(channel).setWindowDays(days)
                     .setWindowStart(Instant.ofEpochMilli(windowStart))
                     .setWindowEnd(Instant.ofEpochMilli(end))
-                    .setAsOf(Instant.ofEpochMilli(end))
+                    .setAsOf(Instant.ofEpochMilli(end - 1)) // the last instant the window covers
                     .setReportingCurrency(config.reportingCurrency())
                     .setSpend(t.getSpend().doubleValue()).setLeads(t.getLeads())
                     .setAvgLeadQuality(e.avgLeadQuality()).setNewCustomers(t.getNewCustomers())
@@ -265,6 +278,7 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelPartial,
                     .setArpu(e.arpu()).setGrossMargin(e.grossMargin()).setChurnRate(e.churnRate())
                     .setMonthlyChurnRate(e.monthlyChurnRate()).setRetentionRate(e.retentionRate())
                     .setLtv(e.ltv()).setLtvToCac(e.ltvToCac()).setCacPaybackMonths(e.cacPaybackMonths())
+                    .setLtvToCacLower(iv.lower()).setLtvToCacUpper(iv.upper()).setConfidence(iv.confidence())
                     .setStatus(status).setSettled(settled)
                     .build();
             observer.metrics(m);

@@ -104,9 +104,10 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
         CustomerEvent e = record.value();
         if (e.getKind() == CustomerEventKind.PROGRESS) {
             Long clock = e.getHasClock() ? e.getClock() : null;
-            if (progress.update(e.getOrigin().getTopic(), e.getOrigin().getPartition(), clock, e.getIdle())) {
-                moved();
-            }
+            boolean moved = progress.update(e.getOrigin().getTopic(), e.getOrigin().getPartition(), clock,
+                    e.getIdle());
+            giveUpExpired();
+            if (moved) moved();
             return;
         }
         // where the record came from and where this stage read it: the same pair again is this stage's own re-read
@@ -248,13 +249,17 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
         return w == null ? settle : Math.max(settle, settling.settledBefore(w));
     }
 
-    /** The watermark moved: give up on held churns it allows, send the partials, then the marker. */
-    private void moved() {
+    /** Gives up on the held churns the conversions watermark allows, when it entered a new bucket. */
+    private void giveUpExpired() {
         Long conversions = progress.lowest(List.of(config.topics().conversions()));
         if (conversions != null && (lastExpiry == null || bucket(conversions) > bucket(lastExpiry))) {
             lastExpiry = conversions;
             expirePending(conversions);
         }
+    }
+
+    /** The watermark moved: send the partials, then the marker. */
+    private void moved() {
         partials.flush(context, timestamp());
         int partition = context.taskId().partition();
         context.forward(new Record<>(Markers.key(GROUP, partition), new Routed.Partial(

@@ -1,6 +1,7 @@
 package io.cacstreams.e2e;
 
 import io.cacstreams.config.AppConfig;
+import io.cacstreams.config.StateSettings;
 import io.cacstreams.config.TopicNames;
 import io.cacstreams.serde.AvroCodec;
 import io.cacstreams.serde.SchemaRegistryClient;
@@ -122,6 +123,12 @@ final class StreamsUnderTest implements AutoCloseable {
         all.put("application.id", "cac-it-" + name);
         all.put("bootstrap.servers", bootstrap);
         all.putAll(settings);
+        for (String role : StateSettings.InputPartitions.ROLES) {
+            all.putIfAbsent("cac." + role + ".partitions", Integer.toString(inputPartitions));
+        }
+        // the tests feed in phases and wait for outputs in between: partitions left without data (or done) must
+        // stop holding the watermark back within a few seconds, not the default 30
+        all.putIfAbsent("cac.idle.timeout", "2s");
         return new StreamsUnderTest(name, bootstrap, AppConfig.from(all), inputPartitions);
     }
 

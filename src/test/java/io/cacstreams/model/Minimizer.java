@@ -18,10 +18,13 @@ public final class Minimizer {
         int runs = 0;
         Player.Outcome best = failed;
         // nothing after the first difference matters
-        List<ModelInput> cur = withFinalFlush(new ArrayList<>(failed.scenario().inputs().subList(0, failed.mismatch().inputIndex() + 1)));
+        List<ModelInput> all = failed.scenario().inputs();
+        // (a difference found after the final drain has the index inputs.size())
+        int upTo = Math.min(all.size(), failed.mismatch().inputIndex() + 1);
+        List<ModelInput> cur = withFinalFlush(new ArrayList<>(all.subList(0, upTo)));
         Player.Outcome o = Player.compare(failed.scenario().withInputs(cur), choices);
         runs++;
-        if (sameFailure(o, signature)) best = o; else cur = new ArrayList<>(failed.scenario().inputs());
+        if (sameFailure(o, signature)) best = o; else cur = new ArrayList<>(all);
         int chunk = Math.max(1, cur.size() / 2);
         while (chunk >= 1 && runs < maxRuns && System.currentTimeMillis() < deadline) {
             boolean removed = false;
@@ -37,7 +40,8 @@ public final class Minimizer {
                 runs++;
                 if (sameFailure(o, signature)) {
                     best = o;
-                    cur = withFinalFlush(new ArrayList<>(candidate.subList(0, Math.min(candidate.size(), o.mismatch().inputIndex() + 1))));
+                    int keep = Math.min(candidate.size(), o.mismatch().inputIndex() + 1);
+                    cur = withFinalFlush(new ArrayList<>(candidate.subList(0, keep)));
                     removed = true;
                 } else {
                     start += chunk;

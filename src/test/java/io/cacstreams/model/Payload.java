@@ -13,15 +13,23 @@ import java.util.Objects;
  */
 public sealed interface Payload {
 
-    /** A record encoded with the registered schema of its topic. */
-    record Valid(SpecificRecord record) implements Payload {
+    /**
+     * A record encoded with the registered schema of its topic, or with {@code v2}: with a newer compatible schema
+     * version of the same subject (an added optional field, set), as a newer producer would write it; same values,
+     * other bytes and schema id.
+     */
+    record Valid(SpecificRecord record, boolean v2) implements Payload {
         public Valid {
             Objects.requireNonNull(record);
         }
 
+        public Valid(SpecificRecord record) {
+            this(record, false);
+        }
+
         @Override
         public String toString() {
-            return record.toString();
+            return record + (v2 ? " (as v2)" : "");
         }
     }
 

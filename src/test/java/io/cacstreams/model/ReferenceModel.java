@@ -1,5 +1,6 @@
 package io.cacstreams.model;
 
+import io.cacstreams.config.AlertRouting;
 import io.cacstreams.config.AlertThresholds;
 import io.cacstreams.config.AppConfig;
 import io.cacstreams.events.AlertRule;
@@ -16,17 +17,21 @@ import io.cacstreams.events.MarketingSpend;
 import io.cacstreams.events.MetricStatus;
 
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -36,49 +41,65 @@ import java.util.regex.Pattern;
 /**
  * An independent reference model of cac-streams, written from {@code shared/domain.md} and {@code docs/semantics.md}
  * only (never from the topology code). Feed it the input records in arrival order, each with its topic, partition
- * and offset, and the flush points (wall-clock emissions); it computes the dead letters, every metrics record the
- * channel stage emits (in order per key) and every alert transition.
+ * and offset, the flush points (one {@code cac.emit.interval} of wall-clock time each) and, at the end, the idle
+ * drain; it computes the dead letters, the settled metrics records (in order per key), every alert transition and
+ * the last live snapshot of every key.
  *
- * <p>It mirrors the one-task-per-stage situation of TopologyTestDriver: one clock per stage. The stages:
+ * <p>It mirrors the harness ({@link TopologyRun}): one partition per input topic and per repartition topic, so one
+ * clock per input topic, and an idle timeout no scenario reaches until the final drain. semantics.md, "Progress and
+ * settled windows", read for that situation:
  * <ul>
- *   <li>decode: wire format and schema, then fields, then LATE (spend and leads, against the stage's own clock),
- *       then currency;</li>
- *   <li>customer table (conversions and churns): advance the clocks (all events; conversions only, for held
- *       churns), duplicates, then the customer rules; never LATE;
- *       held churns expire when the clock enters a new bucket;</li>
- *   <li>channel metrics (every channel and ALL, one clock): duplicates of spend and leads, windows, emission and
- *       alerts.</li>
+ *   <li>decode: wire format, fields, LATE (spend, leads: {@code s >= b + H} with {@code c} the topic's clock with
+ *       the event included), then the topic's clock moves to {@code c}, then the currency; every record handed on
+ *       carries its {@code c};</li>
+ *   <li>at every flush each decode task sends its clock (a topic without a clock holds its stage back); the bucket
+ *       stage's watermark is the lowest of the spend and leads clocks, the customer stage's of the conversions and
+ *       churn clocks, the channel stage's the lowest of the two once it heard from both; every bucket
+ *       {@code B < floor(W - grace)} is then settled, in order; held churns are given up when the conversions
+ *       watermark enters a new bucket;</li>
+ *   <li>at the drain every partition is idle: each watermark becomes the highest clock of its sources;</li>
+ *   <li>an event of bucket {@code b} read at clock {@code c} counts in the settled windows ending with the buckets
+ *       from {@code s = max(b, floor(c - grace))} on; a churn's clock is the later of its own and its customer's
+ *       conversion's; the customer base (active, revenue, margin) changes from {@code s} on too.</li>
  * </ul>
- * Points where the documents leave the order of operations open are {@link Choices}.
+ * Points where the documents leave a choice open are {@link Choices}.
  */
 public final class ReferenceModel {
 
     public static final String ALL = "ALL";
     private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
     private static final int MONEY_SCALE = 14;
+    /** "weeks later": a copy read more than this much event time after its original. */
+    private static final long WEEK = Duration.ofDays(7).toMillis();
 
     /**
-     * The decisions neither document pins down. The defaults are what the model believes the documents mean; a
-     * disagreement with the topology on one of them is reported as an ambiguity, not a bug. Each default was
-     * confirmed against the topology: with any one of them flipped ({@code -Dmodel.choice.<name>=false}) the
-     * property fails within a few tries, on a 2-3 event case.
+     * The decisions the documents do not pin down. The defaults are what the model believes the documents mean; a
+     * disagreement with the topology on one of them is an ambiguity to settle in the documents, not a bug.
      *
-     * @param decodeClockBeforeCurrency the spend clock moves once an event passed the LATE check, even if its
-     *                                  currency then turns out unknown ("valid" = well-formed fields)
-     * @param channelCopyBeforeAll      a fact reaches its channel before its ALL copy
-     * @param sweepAfterRules           the customer stage applies the record that moved its clock before giving up
-     *                                  on expired held churns (like the channel stage's "applied first")
-     * @param firstEventByBucket        NO_CONVERSIONS' "first event at or before the window's first bucket" compares
-     *                                  buckets (else: the instant against the window start)
+     * @param firstSpendByBucket            NO_CONVERSIONS' "the channel's earliest spend is at or before the window's
+     *                                      first bucket" compares buckets (the channel stage receives counts per
+     *                                      bucket), else the instant against the window start; the earliest spend
+     *                                      is the earliest settled spend event
+     * @param zeroSpendIsSpend              a spend event of amount 0 can be the channel's earliest spend (else only
+     *                                      money spent is: "a channel that started spending an hour ago")
+     * @param lateConversionGivesUpHeldChurn a conversion read at a clock past a held churn's {@code occurredAt +
+     *                                      hold} cannot apply it ("applied only by a conversion read at a clock no
+     *                                      later than ..."): it gives it up at once, before acquiring, with the
+     *                                      reason of the customer as it was (UNKNOWN_CUSTOMER if never converted,
+     *                                      else CUSTOMER_NOT_ACTIVE); otherwise the churn stays held until the
+     *                                      conversions watermark gives it up
+     * @param snapshotStatusFromOwnFigures  a live snapshot's status is derived like a settled record's from its own
+     *                                      figures (INSUFFICIENT_DATA, UNKNOWN) with the alerts' state as of the last
+     *                                      settled bucket; otherwise it is the last settled record's status
      */
-    public record Choices(boolean decodeClockBeforeCurrency, boolean channelCopyBeforeAll, boolean sweepAfterRules,
-                          boolean firstEventByBucket, Set<Deviation> deviations) {
+    public record Choices(boolean firstSpendByBucket, boolean zeroSpendIsSpend, boolean lateConversionGivesUpHeldChurn,
+                          boolean snapshotStatusFromOwnFigures, Set<Deviation> deviations) {
         public Choices {
             deviations = deviations.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(deviations));
         }
 
         public static Choices defaults() {
-            return new Choices(true, true, true, true, Set.of());
+            return new Choices(true, false, true, true, Set.of());
         }
 
         /**
@@ -89,20 +110,14 @@ public final class ReferenceModel {
             String names = System.getProperty("model.deviations", "").trim();
             Set<Deviation> set = EnumSet.noneOf(Deviation.class);
             if (!names.isEmpty()) for (String n : names.split(",")) set.add(Deviation.valueOf(n.trim()));
-            return new Choices(flag("decodeClockBeforeCurrency", true), flag("channelCopyBeforeAll", true),
-                    flag("sweepAfterRules", true), flag("firstEventByBucket", true), set);
+            return new Choices(flag("firstSpendByBucket", true), flag("zeroSpendIsSpend", false),
+                    flag("lateConversionGivesUpHeldChurn", true),
+                    flag("snapshotStatusFromOwnFigures", true), set);
         }
 
         private static boolean flag(String name, boolean dflt) {
             String v = System.getProperty("model.choice." + name);
             return v == null ? dflt : Boolean.parseBoolean(v.trim());
-        }
-
-        public Choices with(Set<Deviation> more) {
-            Set<Deviation> all = EnumSet.noneOf(Deviation.class);
-            all.addAll(deviations);
-            all.addAll(more);
-            return new Choices(decodeClockBeforeCurrency, channelCopyBeforeAll, sweepAfterRules, firstEventByBucket, all);
         }
 
         boolean has(Deviation d) {
@@ -115,22 +130,12 @@ public final class ReferenceModel {
      * them (never on by default: the model states what the documents say).
      */
     public enum Deviation {
-        /** The blended ALL view receives the customer facts but no spend and no leads. */
-        ALL_MISSES_SPEND_AND_LEADS,
         /**
-         * The channel stage's duplicate test is inclusive ({@code now - acceptedAt <= retention}) but every spend or
-         * lead fact purges the entries with {@code now - acceptedAt >= retention}: at exactly the retention, a re-sent
-         * spend or lead is dropped or counted depending on whether another spend or lead came in between.
+         * A churn counts in {@code churnedNew} from {@code max(bucket of the acquisition, floor(c - grace))} on
+         * instead of from the churn's own {@code s = max(bucket of the churn, floor(c - grace))}: a settled window
+         * ending before the churn happened counts it in churnedNew (not in churned, nor out of active).
          */
-        CHANNEL_DEDUP_BOUNDARY_DEPENDS_ON_TRAFFIC,
-        /**
-         * Duplicates are recognised for at least the retention R and up to about R + R/8 of stream time (measured:
-         * segment-granular expiry), the cut depending on where in its segment the original was accepted, and the
-         * stages can disagree at a segment boundary. The model cannot predict a re-send landing in
-         * [R, R + R/8 + one bucket] after its original: it counts those ({@code dedup.imprecise}) so that a test
-         * can set such runs aside.
-         */
-        DEDUP_RETENTION_IMPRECISE
+        CHURNED_NEW_FROM_ACQUISITION_BUCKET
     }
 
     /** A dead letter the topology must produce. {@code eventId} is null where the record could not be read. */
@@ -149,11 +154,10 @@ public final class ReferenceModel {
     private final AppConfig config;
     private final Choices choices;
     private final long bucket;
-    private final long lateHorizon;
+    private final long grace;
+    /** The accept horizon H: the longest window, or the dedup retention rounded up to buckets when shorter. */
+    private final long horizon;
     private final long hold;
-    private final long dedupRetention;
-    /** The end of the zone after the dedup retention where the topology's verdict is not predictable (see Deviation). */
-    private final long imprecise;
     private final List<Duration> windows;
 
     // outputs
@@ -161,25 +165,26 @@ public final class ReferenceModel {
     private final List<Emission> emissions = new ArrayList<>();
     private final List<Transition> transitions = new ArrayList<>();
     private final Map<String, Integer> counters = new TreeMap<>();
-    private final Map<String, ChannelMetrics> latest = new TreeMap<>();
-    private final List<Map<String, ChannelMetrics>> latestAtFlush = new ArrayList<>();
     private int flushes;
+    private boolean drained;
 
     // fx-rates (global store): currency -> validFrom -> rate
     private final Map<String, TreeMap<Long, BigDecimal>> fx = new HashMap<>();
-    // decode stages
-    private Long spendClock;
-    private Long leadsClock;
+    // decode stages: one clock per input topic (one partition each)
+    private final Map<InputTopic, Long> clocks = new EnumMap<>(InputTopic.class);
+    // bucket stage: accepted spend and lead ids per (kind, channel, bucket), with the clock they were read at
+    private final Map<String, Long> bucketIds = new HashMap<>();
+    private final StageProgress bucketStage = new StageProgress();
     // customer stage
-    private Long customerClock;
-    private Long conversionClock;
-    private final Map<String, Long> customerDedup = new HashMap<>();
+    private final StageProgress customerStage = new StageProgress();
+    private Long conversionsWatermark;
     private final Map<String, Customer> customers = new HashMap<>();
     private final Map<String, List<HeldChurn>> held = new LinkedHashMap<>();
-    private final Set<String> deadLettered = new java.util.HashSet<>();
+    private final Set<String> deadLettered = new HashSet<>();
     // channel stage
-    private Long channelClock;
-    private final Map<String, Long> channelDedup = new HashMap<>();
+    private Long channelWatermark;
+    /** Every bucket before this one is settled (null: none yet). */
+    private Long settledThrough;
     private final Map<String, Channel> channels = new LinkedHashMap<>();
     private final Map<String, AlertState> alerts = new HashMap<>();
 
@@ -191,10 +196,10 @@ public final class ReferenceModel {
         this.config = config;
         this.choices = choices;
         this.bucket = config.bucket().toMillis();
-        this.lateHorizon = config.longestWindow().toMillis() + config.grace().toMillis();
+        this.grace = config.grace().toMillis();
+        long retention = Math.floorDiv(config.dedupRetention().toMillis() + bucket - 1, bucket) * bucket;
+        this.horizon = Math.min(config.longestWindow().toMillis(), retention);
         this.hold = config.churnHold().toMillis();
-        this.dedupRetention = config.dedupRetention().toMillis();
-        this.imprecise = dedupRetention + dedupRetention / 8 + bucket;
         this.windows = config.windows();
     }
 
@@ -202,6 +207,7 @@ public final class ReferenceModel {
 
     /** A record on an input topic (fx-rates included), in arrival order. */
     public void accept(InputTopic topic, int partition, long offset, Payload payload) {
+        requireNotDrained();
         String topicName = topic.name(config.topics());
         Coordinates at = new Coordinates(topicName, partition, offset);
         if (topic == InputTopic.FX) {
@@ -222,15 +228,18 @@ public final class ReferenceModel {
         }
     }
 
-    /** The wall-clock punctuation: every channel changed since its last emission is emitted. */
+    /** One emission interval of wall-clock time: every decode task sends its clock, no partition is idle. */
     public void flush() {
-        if (channelClock != null) {
-            for (Channel c : channels.values()) {
-                if (c.changed) emit(c);
-            }
-        }
+        requireNotDrained();
+        progress(false);
         flushes++;
-        latestAtFlush.add(Map.copyOf(latest));
+    }
+
+    /** The final drain: wall-clock time passes the idle timeout, every partition is idle. Nothing may follow. */
+    public void drain() {
+        requireNotDrained();
+        progress(true);
+        drained = true;
     }
 
     // ------------------------------------------------------------------------------------------------ outputs
@@ -240,14 +249,9 @@ public final class ReferenceModel {
         return Collections.unmodifiableList(deadLetters);
     }
 
-    /** Every metrics record so far, in emission order (a read-only view). */
+    /** Every settled metrics record so far, in emission order (a read-only view). */
     public List<Emission> emissions() {
         return Collections.unmodifiableList(emissions);
-    }
-
-    /** The latest metrics record per key ({@code <channel>|<days>d}) right after each flush so far. */
-    public List<Map<String, ChannelMetrics>> latestAtEachFlush() {
-        return Collections.unmodifiableList(latestAtFlush);
     }
 
     /** Every alert transition so far, in order (a read-only view). */
@@ -264,6 +268,28 @@ public final class ReferenceModel {
         return flushes;
     }
 
+    /**
+     * The live snapshot of every key ({@code <channel>|<days>d}) of every channel that received any counts, as the
+     * channel stage publishes it once everything is received and settled (semantics.md, "Emission" 2.): the settled
+     * figures plus everything received, over the windows ending with the latest bucket the channel has data for or
+     * the last settled one, whichever is later.
+     */
+    public Map<String, ChannelMetrics> finalSnapshots() {
+        Map<String, ChannelMetrics> out = new TreeMap<>();
+        for (Channel c : channels.values()) {
+            long end = c.latestBucket;
+            if (settledThrough != null) end = Math.max(end, settledThrough - bucket);
+            for (Duration w : windows) out.put(key(c.name, w), snapshot(c, w, end));
+        }
+        return out;
+    }
+
+    /** For tests: the model's view of one customer (null if never converted). */
+    public Boolean isActive(String customerId) {
+        Customer c = customers.get(customerId);
+        return c == null ? null : c.active;
+    }
+
     // ------------------------------------------------------------------------------------------------ fx
 
     private void fxRate(Payload payload) {
@@ -278,7 +304,8 @@ public final class ReferenceModel {
             count("fx.invalid");
             return;
         }
-        fx.computeIfAbsent(r.getCurrency(), k -> new TreeMap<>()).put(r.getValidFrom().toEpochMilli(), r.getRateToReporting());
+        fx.computeIfAbsent(r.getCurrency(), k -> new TreeMap<>())
+                .put(r.getValidFrom().toEpochMilli(), r.getRateToReporting());
     }
 
     /** The rate in force at {@code t}: latest fx-rates record with validFrom <= t, else the static rate, else null. */
@@ -293,7 +320,7 @@ public final class ReferenceModel {
     }
 
     private static BigDecimal convert(BigDecimal amount, BigDecimal rate) {
-        return amount.multiply(rate).setScale(MONEY_SCALE, java.math.RoundingMode.UNNECESSARY);
+        return amount.multiply(rate).setScale(MONEY_SCALE, RoundingMode.UNNECESSARY);
     }
 
     // ------------------------------------------------------------------------------------------------ decode
@@ -308,23 +335,15 @@ public final class ReferenceModel {
             return;
         }
         long t = s.getOccurredAt().toEpochMilli();
-        if (spendClock != null && t == spendClock - lateHorizon) count("boundary.late");
-        if (spendClock != null && t <= spendClock - lateHorizon) {
-            dead(DeadLetterReason.LATE, at, s.getEventId());
-            return;
-        }
-        Long clockBefore = spendClock;
-        if (choices.decodeClockBeforeCurrency()) spendClock = max(spendClock, t);
+        Long c = readLateChecked(InputTopic.SPEND, t, at, s.getEventId());
+        if (c == null) return;
         BigDecimal rate = rate(s.getCurrency(), t);
         if (rate == null) {
-            if (clockBefore == null || t > clockBefore) count("choice.decodeClockBeforeCurrency.relevant");
             dead(DeadLetterReason.UNKNOWN_CURRENCY, at, s.getEventId());
             return;
         }
-        if (!choices.decodeClockBeforeCurrency()) spendClock = max(spendClock, t);
         if (!s.getCurrency().equals(config.reportingCurrency())) count("fx.converted." + s.getCurrency());
-        BigDecimal usd = convert(s.getAmount(), rate);
-        toChannels(s.getChannel(), new Fact(FactKind.SPEND, t, "spend:" + s.getEventId(), usd, null, null, 0, null, 0));
+        bucketStage(Kind.SPEND, s.getChannel(), s.getEventId(), t, c, convert(s.getAmount(), rate), null);
     }
 
     private void lead(Lead l, Coordinates at) {
@@ -338,13 +357,22 @@ public final class ReferenceModel {
             return;
         }
         long t = l.getOccurredAt().toEpochMilli();
-        if (leadsClock != null && t == leadsClock - lateHorizon) count("boundary.late");
-        if (leadsClock != null && t <= leadsClock - lateHorizon) {
-            dead(DeadLetterReason.LATE, at, l.getEventId());
-            return;
+        Long c = readLateChecked(InputTopic.LEADS, t, at, l.getEventId());
+        if (c == null) return;
+        bucketStage(Kind.LEAD, l.getChannel(), l.getEventId(), t, c, null, q);
+    }
+
+    /** LATE, then the clock: the clock the event is read at, or null if it is LATE (dead-lettered, clock unmoved). */
+    private Long readLateChecked(InputTopic topic, long t, Coordinates at, String eventId) {
+        long c = max(clocks.get(topic), t);
+        long b = bucketOf(t);
+        if (bucketOf(c - grace) - b == horizon) count("boundary.late");
+        if (settleOf(b, c) >= b + horizon) {
+            dead(DeadLetterReason.LATE, at, eventId);
+            return null;
         }
-        leadsClock = max(leadsClock, t);
-        toChannels(l.getChannel(), new Fact(FactKind.LEAD, t, "leads:" + l.getEventId(), null, q, null, 0, null, 0));
+        clocks.put(topic, c);
+        return c;
     }
 
     private void conversion(Conversion c, Coordinates at) {
@@ -360,6 +388,8 @@ public final class ReferenceModel {
             return;
         }
         long t = c.getOccurredAt().toEpochMilli();
+        long clock = max(clocks.get(InputTopic.CONVERSIONS), t); // never LATE
+        clocks.put(InputTopic.CONVERSIONS, clock);
         BigDecimal rate = rate(c.getCurrency(), t);
         if (rate == null) {
             dead(DeadLetterReason.UNKNOWN_CURRENCY, at, c.getEventId());
@@ -367,8 +397,8 @@ public final class ReferenceModel {
         }
         if (!c.getCurrency().equals(config.reportingCurrency())) count("fx.converted." + c.getCurrency());
         double margin = gm != null ? gm : config.marginFor(c.getChannel());
-        customerStage(new CustomerEvent(true, c.getEventId(), c.getCustomerId(), c.getChannel(), t,
-                convert(c.getMonthlyRevenue(), rate), margin, at));
+        convert(new Read(c.getEventId(), c.getCustomerId(), t, clock, at), c.getChannel(),
+                convert(c.getMonthlyRevenue(), rate), margin);
     }
 
     private void churn(Churn c, Coordinates at) {
@@ -376,311 +406,441 @@ public final class ReferenceModel {
             dead(DeadLetterReason.INVALID_FIELD, at, c.getEventId());
             return;
         }
-        customerStage(new CustomerEvent(false, c.getEventId(), c.getCustomerId(), null,
-                c.getOccurredAt().toEpochMilli(), null, 0, at));
+        long t = c.getOccurredAt().toEpochMilli();
+        long clock = max(clocks.get(InputTopic.CHURN), t); // never LATE
+        clocks.put(InputTopic.CHURN, clock);
+        churn(new Read(c.getEventId(), c.getCustomerId(), t, clock, at));
+    }
+
+    // ------------------------------------------------------------------------------------------------ bucket stage
+
+    private void bucketStage(Kind kind, String channel, String eventId, long t, long c, BigDecimal amount,
+                             Integer quality) {
+        long b = bucketOf(t);
+        String id = kind + "|" + channel + "|" + b + "|" + eventId;
+        Long original = bucketIds.get(id);
+        if (original != null) {
+            count("duplicate." + (kind == Kind.SPEND ? "spend" : "lead"));
+            if (c - original > WEEK) count("duplicate.weeksLater");
+            return;
+        }
+        bucketIds.put(id, c);
+        long s = settleOf(b, c);
+        if (s > b) count("late.settledLater");
+        Count count = new Count(kind, t, b, s, amount, quality);
+        for (Channel ch : channelAndAll(channel)) ch.add(count);
     }
 
     // ------------------------------------------------------------------------------------------------ customers
 
-    private void customerStage(CustomerEvent e) {
-        // conversions and churns are never LATE (semantics.md): the customer base is not windowed
-        customerClock = max(customerClock, e.t);
-        // held churns are given up on the conversions' own clock, checked when it enters a new bucket
-        Long before = conversionClock;
-        if (e.conversion) conversionClock = max(conversionClock, e.t);
-        boolean newBucket = conversionClock != null
-                && (before == null || bucketOf(conversionClock) > bucketOf(before));
-        String dedupKey = e.at.topic + ":" + e.eventId;
-        // "accepted within cac.dedup.retention of stream time": accepted when the clock was s, and now - s < retention
-        Long seen = customerDedup.get(dedupKey);
-        List<Fact> out = new ArrayList<>();
-        if (seen != null && customerClock - seen == dedupRetention) count("boundary.dedup");
-        if (seen != null && customerClock - seen >= dedupRetention && customerClock - seen <= imprecise) {
-            count("dedup.imprecise");
-        }
-        if (seen != null && customerClock - seen < dedupRetention) {
-            count("duplicate." + (e.conversion ? "conversion" : "churn"));
-            if (deadLettered.contains(dedupKey)) count("duplicate.ofDeadLettered");
-            if (customerClock - e.t >= dedupRetention) count("duplicate.olderThanRetention");
-        } else {
-            if (seen != null) count("duplicate.expired");
-            if (newBucket && e.conversion && held.getOrDefault(e.customerId, List.of()).stream()
-                    .anyMatch(h -> h.t + hold < conversionClock)) {
-                count("choice.sweepAfterRules.relevant");
-            }
-            customerDedup.put(dedupKey, customerClock);
-            if (newBucket && !choices.sweepAfterRules()) sweepHeldChurns();
-            if (e.conversion) convert(e, out); else churn(e, out);
-            if (newBucket && choices.sweepAfterRules()) sweepHeldChurns();
-            newBucket = false;
-        }
-        if (newBucket) sweepHeldChurns();
-        for (Fact f : out) toChannels(f.channel, f);
-    }
-
-    private void convert(CustomerEvent e, List<Fact> out) {
+    private void convert(Read e, String channel, BigDecimal revenue, double margin) {
         Customer cust = customers.get(e.customerId);
+        if (cust != null && cust.conversionIds.containsKey(e.eventId)) {
+            count("duplicate.conversion");
+            if (!cust.active) count("duplicate.afterChurn");
+            if (e.c - cust.conversionIds.get(e.eventId) > WEEK) count("duplicate.weeksLater");
+            return;
+        }
+        if (deadLettered.contains(e.at.topic + ":" + e.eventId)) count("copy.ofDeadLettered");
         if (cust != null && cust.active) {
             dead(DeadLetterReason.ALREADY_ACTIVE, e.at, e.eventId);
             return;
         }
-        if (cust != null) count("reactivation");
-        cust = new Customer(e.customerId, e.channel, e.t, e.revenue, e.margin);
-        customers.put(e.customerId, cust);
-        out.add(Fact.acquisition(cust));
-        List<HeldChurn> pending = held.get(e.customerId);
-        if (pending == null) return;
+        List<HeldChurn> pending = held.remove(e.customerId);
+        pending = pending == null ? new ArrayList<>() : pending;
         pending.sort(Comparator.comparingLong(HeldChurn::t));
+        if (choices.lateConversionGivesUpHeldChurn()) {
+            DeadLetterReason reason = cust == null ? DeadLetterReason.UNKNOWN_CUSTOMER : DeadLetterReason.CUSTOMER_NOT_ACTIVE;
+            for (Iterator<HeldChurn> it = pending.iterator(); it.hasNext(); ) {
+                HeldChurn h = it.next();
+                if (h.t + hold < e.c) {
+                    it.remove();
+                    count("held.churn.givenUpByConversion");
+                    dead(reason, h.at, h.eventId);
+                }
+            }
+        }
+        if (cust == null) {
+            cust = new Customer();
+            customers.put(e.customerId, cust);
+        } else {
+            count("reactivation");
+        }
+        long b = bucketOf(e.t);
+        Member m = new Member(e.customerId, channel, e.t, e.c, b, settleOf(b, e.c), revenue, margin);
+        if (m.acquiredSettle > b) count("late.settledLater");
+        cust.acquire(m, e.eventId, e.c);
+        for (Channel ch : channelAndAll(channel)) ch.add(m);
+
         for (Iterator<HeldChurn> it = pending.iterator(); it.hasNext(); ) {
             HeldChurn h = it.next();
-            if (h.t == cust.acquiredAt) count("boundary.churnAtAcquisition");
-            if (h.t < cust.acquiredAt) {
+            if (h.t + hold < e.c) {
+                count("held.churn.givenUpByConversion"); // not applied: the conversions watermark gives it up
+                continue;
+            }
+            if (h.t + hold == e.c) count("boundary.hold");
+            if (h.t == m.acquiredAt) count("boundary.churnAtAcquisition");
+            if (h.t < m.acquiredAt) {
                 it.remove();
                 dead(DeadLetterReason.CHURN_BEFORE_ACQUISITION, h.at, h.eventId);
                 count("held.churn.beforeAcquisition");
             } else if (cust.active) {
                 it.remove();
-                cust.active = false;
-                out.add(Fact.churn(cust, h.t));
+                endCustomer(cust, h.eventId, h.t, h.c);
                 count("held.churn.applied");
             }
         }
-        if (pending.isEmpty()) held.remove(e.customerId);
+        if (!pending.isEmpty()) held.put(e.customerId, pending);
     }
 
-    private void churn(CustomerEvent e, List<Fact> out) {
+    private void churn(Read e) {
         Customer cust = customers.get(e.customerId);
+        Long original = cust == null ? null : cust.churnIds.get(e.eventId);
+        List<HeldChurn> pending = held.getOrDefault(e.customerId, List.of());
+        for (HeldChurn h : pending) if (h.eventId.equals(e.eventId)) original = h.c;
+        if (original != null) {
+            count("duplicate.churn");
+            if (e.c - original > WEEK) count("duplicate.weeksLater");
+            return;
+        }
+        if (deadLettered.contains(e.at.topic + ":" + e.eventId)) count("copy.ofDeadLettered");
         if (cust != null && cust.active) {
-            if (e.t == cust.acquiredAt) count("boundary.churnAtAcquisition");
-            if (e.t < cust.acquiredAt) {
+            if (e.t == cust.member.acquiredAt) count("boundary.churnAtAcquisition");
+            if (e.t < cust.member.acquiredAt) {
                 dead(DeadLetterReason.CHURN_BEFORE_ACQUISITION, e.at, e.eventId);
                 return;
             }
-            cust.active = false;
-            out.add(Fact.churn(cust, e.t));
+            endCustomer(cust, e.eventId, e.t, e.c);
             return;
         }
-        held.computeIfAbsent(e.customerId, k -> new ArrayList<>()).add(new HeldChurn(e.eventId, e.t, e.at));
+        held.computeIfAbsent(e.customerId, k -> new ArrayList<>()).add(new HeldChurn(e.eventId, e.t, e.c, e.at));
         count("churn.held");
     }
 
+    /** A churn takes effect: its clock is the later of its own and the customer's conversion's. */
+    private void endCustomer(Customer cust, String eventId, long t, long c) {
+        Member m = cust.member;
+        long clock = Math.max(c, m.acquiredClock);
+        long b = bucketOf(t);
+        m.churn(b, settleOf(b, clock), clock);
+        if (m.churnSettle > b) count("late.settledLater");
+        cust.active = false;
+        cust.churnIds.put(eventId, c);
+        for (Channel ch : channelAndAll(m.channel)) ch.churned(m);
+    }
+
+    /** The conversions watermark entered a new bucket: give up the held churns no conversion can apply any more. */
     private void sweepHeldChurns() {
         for (Iterator<Map.Entry<String, List<HeldChurn>>> it = held.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<String, List<HeldChurn>> entry = it.next();
-            Customer cust = customers.get(entry.getKey());
+            DeadLetterReason reason = customers.containsKey(entry.getKey())
+                    ? DeadLetterReason.CUSTOMER_NOT_ACTIVE : DeadLetterReason.UNKNOWN_CUSTOMER;
             for (Iterator<HeldChurn> hs = entry.getValue().iterator(); hs.hasNext(); ) {
                 HeldChurn h = hs.next();
-                if (h.t + hold == conversionClock) count("boundary.hold");
-                if (h.t + hold < conversionClock) {
+                if (h.t + hold == conversionsWatermark) count("boundary.hold");
+                if (h.t + hold < conversionsWatermark) {
                     hs.remove();
-                    dead(cust == null ? DeadLetterReason.UNKNOWN_CUSTOMER : DeadLetterReason.CUSTOMER_NOT_ACTIVE,
-                            h.at, h.eventId);
+                    dead(reason, h.at, h.eventId);
                 }
             }
             if (entry.getValue().isEmpty()) it.remove();
         }
     }
 
+    // ------------------------------------------------------------------------------------------------ progress
+
+    private void progress(boolean idle) {
+        Source spend = new Source(clocks.get(InputTopic.SPEND), idle);
+        Source leads = new Source(clocks.get(InputTopic.LEADS), idle);
+        Source conversions = new Source(clocks.get(InputTopic.CONVERSIONS), idle);
+        Source churns = new Source(clocks.get(InputTopic.CHURN), idle);
+        bucketStage.update(watermark(bucketStage.watermark, List.of(spend, leads)), idle);
+        customerStage.update(watermark(customerStage.watermark, List.of(conversions, churns)), idle);
+
+        Long before = conversionsWatermark;
+        conversionsWatermark = watermark(conversionsWatermark, List.of(conversions));
+        if (conversionsWatermark != null && (before == null || bucketOf(conversionsWatermark) > bucketOf(before))) {
+            sweepHeldChurns();
+        }
+
+        // a stage not heard from yet holds the channel stage back
+        if (bucketStage.heard && customerStage.heard) {
+            channelWatermark = watermark(channelWatermark, List.of(bucketStage.asSource(), customerStage.asSource()));
+        }
+        if (channelWatermark != null) settle(bucketOf(channelWatermark - grace));
+    }
+
+    /**
+     * semantics.md: the lowest clock of the sources that are not idle (one without a clock holds it back); when
+     * every source is idle, the highest clock. It never goes back.
+     */
+    private static Long watermark(Long previous, List<Source> sources) {
+        Long candidate = null;
+        if (sources.stream().allMatch(Source::idle)) {
+            for (Source s : sources) if (s.clock != null) candidate = max(candidate, s.clock);
+        } else {
+            boolean heldBack = false;
+            for (Source s : sources) {
+                if (s.idle) continue;
+                if (s.clock == null) heldBack = true;
+                else candidate = candidate == null ? s.clock : Math.min(candidate, s.clock);
+            }
+            if (heldBack) candidate = null;
+        }
+        if (candidate == null) return previous;
+        return max(previous, candidate);
+    }
+
+    /** Settles every bucket before {@code through}, in order, for every channel with data settled by then. */
+    private void settle(long through) {
+        if (settledThrough != null && through <= settledThrough) return;
+        Long first = settledThrough;
+        if (first == null) {
+            for (Channel c : channels.values()) if (c.firstSettle != null) first = first == null ? c.firstSettle : Math.min(first, c.firstSettle);
+        }
+        if (first != null) {
+            for (long b = first; b < through; b += bucket) {
+                for (Channel c : channels.values()) {
+                    if (c.firstSettle == null || c.firstSettle > b) continue;
+                    for (Duration w : windows) settled(c, w, b);
+                }
+            }
+        }
+        settledThrough = through;
+    }
+
     // ------------------------------------------------------------------------------------------------ channels
 
-    private void toChannels(String channel, Fact f) {
-        if (choices.has(Deviation.ALL_MISSES_SPEND_AND_LEADS) && (f.kind == FactKind.SPEND || f.kind == FactKind.LEAD)) {
-            channelStage(channel, f);
-            return;
-        }
-        if (choices.channelCopyBeforeAll()) {
-            channelStage(channel, f);
-            channelStage(ALL, f);
-        } else {
-            channelStage(ALL, f);
-            channelStage(channel, f);
-        }
+    private List<Channel> channelAndAll(String channel) {
+        return List.of(channels.computeIfAbsent(channel, Channel::new), channels.computeIfAbsent(ALL, Channel::new));
     }
 
-    private void channelStage(String key, Fact f) {
-        if (f.dedupId != null) {
-            String dk = key + "|" + f.dedupId;
-            Long seen = channelDedup.get(dk);
-            if (seen != null && channelClock - seen == dedupRetention) count("boundary.dedup");
-            if (seen != null && channelClock - seen >= dedupRetention && channelClock - seen <= imprecise) {
-                count("dedup.imprecise");
-            }
-            boolean purging = choices.has(Deviation.CHANNEL_DEDUP_BOUNDARY_DEPENDS_ON_TRAFFIC);
-            boolean duplicate = seen != null && (purging ? channelClock - seen <= dedupRetention : channelClock - seen < dedupRetention);
-            if (purging) {
-                long now = max(channelClock, f.t);
-                channelDedup.values().removeIf(acceptedAt -> now - acceptedAt >= dedupRetention);
-            }
-            if (duplicate) {
-                if (!key.equals(ALL)) {
-                    count("duplicate." + f.kind.name().toLowerCase());
-                    if (channelClock - f.t >= dedupRetention) count("duplicate.olderThanRetention");
-                }
-                return; // a duplicate never moves the clock: its original was accepted
-            }
-            if (seen != null && !key.equals(ALL)) count("duplicate.expired");
-            channelDedup.put(dk, max(channelClock, f.t));
-        }
-        Channel c = channels.computeIfAbsent(key, Channel::new);
-        c.apply(f);
-        Long before = channelClock;
-        channelClock = max(channelClock, f.t);
-        if (before == null || bucketOf(channelClock) > bucketOf(before)) {
-            if (!key.equals(ALL) && (f.kind == FactKind.ACQUISITION || f.kind == FactKind.CHURN)) {
-                count("choice.channelCopyBeforeAll.relevant");
-            }
-            for (Channel each : channels.values()) emit(each);
-        }
-    }
-
-    private void emit(Channel c) {
-        c.changed = false;
-        long b = bucketOf(channelClock);
-        long longestStart = b - config.longestWindow().toMillis() + bucket;
-        c.facts.removeIf(f -> bucketOf(f.t) < longestStart);
-        for (Duration w : windows) emit(c, w, b);
-    }
-
-    private void emit(Channel c, Duration window, long b) {
-        long len = window.toMillis();
-        long start = b - len + bucket;
-        long end = b + bucket;
-        int days = (int) window.toDays();
-        BigDecimal spend = BigDecimal.ZERO.setScale(MONEY_SCALE);
-        long leads = 0, qSum = 0, qCount = 0, acquired = 0, churned = 0, churnedNew = 0;
-        for (Fact f : c.facts) {
-            long fb = bucketOf(f.t);
-            if (fb < start || fb > b) continue;
-            switch (f.kind) {
-                case SPEND -> spend = spend.add(f.amount);
-                case LEAD -> {
-                    leads++;
-                    if (f.quality != null) {
-                        qSum += f.quality;
-                        qCount++;
-                    }
-                }
-                case ACQUISITION -> acquired++;
-                case CHURN -> churned++;
-            }
-        }
-        for (Fact f : c.facts) {
-            if (f.kind == FactKind.CHURN && bucketOf(f.acquiredAt) >= start && bucketOf(f.acquiredAt) <= b) churnedNew++;
-        }
-        // churns of customers acquired inside the window whose acquisition fact may already be pruned cannot exist:
-        // acquiredAt <= churn time, and the churn is in the window.
-        BigDecimal revenue = BigDecimal.ZERO.setScale(MONEY_SCALE);
-        double margins = 0;
-        for (Member m : c.active.values()) {
-            revenue = revenue.add(m.revenue);
-            margins += m.margin;
-        }
-        ModelFigures fig = new ModelFigures(spend, leads, qSum, qCount, acquired, churned, churnedNew,
-                c.active.size(), revenue, margins, days, config.monthlyDiscountRate(), config.horizonMonths());
-
+    /** The settled record of the window {@code w} ending with bucket {@code b}, after evaluating its alerts. */
+    private void settled(Channel c, Duration w, long b) {
         AlertThresholds th = config.alertsFor(c.name);
-        Double ratio = fig.ltvToCac();
-        long now = channelClock;
+        View v = view(tally(c, w, b, true), th);
+        ModelFigures fig = v.fig;
+        int days = (int) w.toDays();
+        long now = b + bucket;
         String scope = c.name + "/" + days + "d";
+        long forSpan = th.forSpan().toMillis();
 
-        // NO_CONVERSIONS: spend > 0, no conversion, a full window observed.
-        // "spend with zero conversions over a full window": spend observed since the window's first bucket
-        boolean fullWindow = c.firstSpendAt != null
-                && (choices.firstEventByBucket() ? bucketOf(c.firstSpendAt) <= start : c.firstSpendAt <= start);
-        boolean noConv = spend.signum() > 0 && acquired == 0 && fullWindow;
-        if (spend.signum() > 0 && acquired == 0 && c.firstSpendAt != null && c.firstSpendAt == start) count("boundary.fullWindow");
-        if (spend.signum() > 0 && acquired == 0 && c.firstSpendAt != null && bucketOf(c.firstSpendAt) == start && c.firstSpendAt > start) {
-            count("choice.firstEventByBucket.relevant");
-        }
+        // NO_CONVERSIONS: spend > 0, no conversion, and the channel's earliest spend at or before the window's first bucket
+        boolean noConversions = fig.spend().signum() > 0 && fig.newCustomers() == 0 && v.covered;
+        if (noConversions && bucketOf(v.earliestSpend) == v.start) count("boundary.fullWindow");
         AlertState nc = alerts.computeIfAbsent("cac-streams/NO_CONVERSIONS/" + scope, AlertState::new);
         if (!nc.firing) {
-            if (noConv) {
+            if (noConversions) {
                 if (nc.pendingSince == null) nc.pendingSince = now;
-                if (th.forSpan().toMillis() > 0 && now - nc.pendingSince == th.forSpan().toMillis()) count("boundary.for");
-                if (now - nc.pendingSince >= th.forSpan().toMillis()) {
+                if (forSpan > 0 && now - nc.pendingSince == forSpan) count("boundary.for");
+                if (now - nc.pendingSince >= forSpan) {
+                    if (forSpan > 0) count("alert.firedAfterFor");
                     nc.fire(AlertSeverity.CRITICAL, now);
-                    transition(nc, AlertRule.NO_CONVERSIONS, c.name, days, AlertStatus.FIRING, fig, ratio, th, now);
+                    transition(nc, AlertRule.NO_CONVERSIONS, c.name, days, AlertStatus.FIRING, v, th, now, null);
                 }
             } else {
                 nc.pendingSince = null;
             }
-        } else if (!noConv) {
-            transition(nc, AlertRule.NO_CONVERSIONS, c.name, days, AlertStatus.RESOLVED, fig, ratio, th, now);
+        } else if (!noConversions) {
+            transition(nc, AlertRule.NO_CONVERSIONS, c.name, days, AlertStatus.RESOLVED, v, th, now, null);
             nc.resolve();
         }
 
-        // LTV_CAC_BELOW_TARGET
+        // LTV_CAC_BELOW_TARGET: not evaluated (state unchanged) while warming up, below the minimum sample or
+        // without a ratio; fires when the interval is below T, resolves when it clears T and the ratio T(1+h)
         AlertState lc = alerts.computeIfAbsent("cac-streams/LTV_CAC_BELOW_TARGET/" + scope, AlertState::new);
-        if (acquired >= th.minNewCustomers() && ratio != null) {
+        Double ratio = v.ratio;
+        Double lower = v.interval.lower();
+        Double upper = v.interval.upper();
+        if (!v.warmingUp && fig.newCustomers() >= th.minNewCustomers() && ratio != null) {
             if (!lc.firing) {
-                if (ratio < th.threshold()) {
+                if (upper != null && upper < th.threshold()) {
                     if (lc.pendingSince == null) lc.pendingSince = now;
-                    if (th.forSpan().toMillis() > 0 && now - lc.pendingSince == th.forSpan().toMillis()) count("boundary.for");
-                    if (now - lc.pendingSince >= th.forSpan().toMillis()) {
-                        if (th.forSpan().toMillis() > 0) count("alert.firedAfterFor");
-                        lc.fire(ratio < th.critical() ? AlertSeverity.CRITICAL : AlertSeverity.WARNING, now);
-                        transition(lc, AlertRule.LTV_CAC_BELOW_TARGET, c.name, days, AlertStatus.FIRING, fig, ratio, th, now);
+                    if (forSpan > 0 && now - lc.pendingSince == forSpan) count("boundary.for");
+                    if (now - lc.pendingSince >= forSpan) {
+                        if (forSpan > 0) count("alert.firedAfterFor");
+                        lc.fire(upper < th.critical() ? AlertSeverity.CRITICAL : AlertSeverity.WARNING, now);
+                        transition(lc, AlertRule.LTV_CAC_BELOW_TARGET, c.name, days, AlertStatus.FIRING, v, th, now, null);
                     }
                 } else {
                     lc.pendingSince = null;
                 }
-            } else if (ratio >= th.resolveAt()) {
-                transition(lc, AlertRule.LTV_CAC_BELOW_TARGET, c.name, days, AlertStatus.RESOLVED, fig, ratio, th, now);
+            } else if (ratio >= th.resolveAt() && lower >= th.threshold()) {
+                transition(lc, AlertRule.LTV_CAC_BELOW_TARGET, c.name, days, AlertStatus.RESOLVED, v, th, now, null);
                 lc.resolve();
-            } else if (lc.severity == AlertSeverity.WARNING && ratio < th.critical()) {
+            } else if (lc.severity == AlertSeverity.WARNING && upper != null && upper < th.critical()) {
                 lc.severity = AlertSeverity.CRITICAL;
-                transition(lc, AlertRule.LTV_CAC_BELOW_TARGET, c.name, days, AlertStatus.FIRING, fig, ratio, th, now);
-            } else if (lc.severity == AlertSeverity.CRITICAL && ratio >= th.deEscalateAt()) {
+                transition(lc, AlertRule.LTV_CAC_BELOW_TARGET, c.name, days, AlertStatus.FIRING, v, th, now,
+                        AlertSeverity.WARNING);
+            } else if (lc.severity == AlertSeverity.CRITICAL && ratio >= th.deEscalateAt() && lower >= th.critical()) {
                 lc.severity = AlertSeverity.WARNING;
-                transition(lc, AlertRule.LTV_CAC_BELOW_TARGET, c.name, days, AlertStatus.FIRING, fig, ratio, th, now);
+                transition(lc, AlertRule.LTV_CAC_BELOW_TARGET, c.name, days, AlertStatus.FIRING, v, th, now,
+                        AlertSeverity.CRITICAL);
             }
         }
+        MetricStatus status = status(nc, lc, v, th);
+        c.lastSettledStatus.put(days, status);
+        emissions.add(new Emission(key(c.name, w), metrics(c.name, days, v, now, status, th, true), flushes));
+    }
 
+    private ChannelMetrics snapshot(Channel c, Duration w, long end) {
+        AlertThresholds th = config.alertsFor(c.name);
+        View v = view(tally(c, w, end, false), th);
+        int days = (int) w.toDays();
+        String scope = c.name + "/" + days + "d";
         MetricStatus status;
-        if (nc.firing) status = MetricStatus.NO_CONVERSIONS;
-        else if (acquired < th.minNewCustomers()) status = MetricStatus.INSUFFICIENT_DATA;
-        else if (lc.firing) status = lc.severity == AlertSeverity.CRITICAL ? MetricStatus.CRITICAL : MetricStatus.WARNING;
-        else if (ratio == null && fig.cac() != null && fig.cac() > 0) status = MetricStatus.UNKNOWN;
-        else status = MetricStatus.OK;
+        if (choices.snapshotStatusFromOwnFigures() || !c.lastSettledStatus.containsKey(days)) {
+            AlertState nc = alerts.computeIfAbsent("cac-streams/NO_CONVERSIONS/" + scope, AlertState::new);
+            AlertState lc = alerts.computeIfAbsent("cac-streams/LTV_CAC_BELOW_TARGET/" + scope, AlertState::new);
+            status = status(nc, lc, v, th);
+        } else {
+            status = c.lastSettledStatus.get(days);
+        }
+        return metrics(c.name, days, v, end + bucket, status, th, false);
+    }
 
-        ChannelMetrics m = ChannelMetrics.newBuilder()
-                .setChannel(c.name).setWindowDays(days)
-                .setWindowStart(Instant.ofEpochMilli(start)).setWindowEnd(Instant.ofEpochMilli(end))
-                .setAsOf(Instant.ofEpochMilli(now)).setReportingCurrency(config.reportingCurrency())
-                .setSpend(fig.spendDouble()).setLeads(leads).setAvgLeadQuality(fig.avgLeadQuality())
-                .setNewCustomers(acquired).setChurned(churned).setChurnedNew(churnedNew)
+    private static MetricStatus status(AlertState nc, AlertState lc, View v, AlertThresholds th) {
+        if (nc.firing) return MetricStatus.NO_CONVERSIONS;
+        if (v.warmingUp) return MetricStatus.WARMING_UP;
+        if (v.fig.newCustomers() < th.minNewCustomers()) return MetricStatus.INSUFFICIENT_DATA;
+        if (lc.firing) return lc.severity == AlertSeverity.CRITICAL ? MetricStatus.CRITICAL : MetricStatus.WARNING;
+        if (v.ratio == null && v.fig.cac() != null && v.fig.cac() > 0) return MetricStatus.UNKNOWN;
+        return MetricStatus.OK;
+    }
+
+    /** The figures of a window as its records show them, the interval, and whether the data covers the window. */
+    private View view(Tally t, AlertThresholds th) {
+        ModelFigures fig = t.figures();
+        boolean shown = churnShown(fig);
+        Double ratio = shown ? fig.ltvToCac() : null;
+        ModelInterval interval = ratio == null ? new ModelInterval(null, null) : ModelInterval.of(fig, th.confidence());
+        // the channel's data covers the window once its earliest spend is at or before the window's first bucket
+        Long earliest = t.earliestSpend;
+        boolean covered = earliest != null
+                && (choices.firstSpendByBucket() ? bucketOf(earliest) <= t.start : earliest <= t.start);
+        return new View(fig, t.start, shown, ratio, interval, earliest, covered, earliest != null && !covered);
+    }
+
+    /**
+     * The counts of the window {@code w} ending with bucket {@code end}: with {@code settledOnly}, of the events
+     * settled by then ({@code s <= end}); else of everything received.
+     */
+    private Tally tally(Channel c, Duration w, long end, boolean settledOnly) {
+        long start = end - w.toMillis() + bucket;
+        long limit = settledOnly ? end : Long.MAX_VALUE;
+        Tally t = new Tally(w, start);
+        for (Count n : c.counts) {
+            if (n.s > limit) continue;
+            if (n.kind == Kind.SPEND && (n.amount.signum() > 0 || choices.zeroSpendIsSpend())) {
+                t.earliestSpend = t.earliestSpend == null ? n.t : Math.min(t.earliestSpend, n.t);
+            }
+            if (n.b < start || n.b > end) continue;
+            if (n.kind == Kind.SPEND) {
+                t.spend = t.spend.add(n.amount);
+            } else {
+                t.leads++;
+                if (n.quality != null) {
+                    t.qualitySum += n.quality;
+                    t.qualityCount++;
+                }
+            }
+        }
+        for (Member m : c.members) {
+            if (m.acquiredSettle > limit) continue;
+            boolean acquiredInside = m.acquiredBucket >= start && m.acquiredBucket <= end;
+            if (acquiredInside) t.acquired++;
+            boolean churned = m.churnSettle != null && m.churnSettle <= limit;
+            if (choices.has(Deviation.CHURNED_NEW_FROM_ACQUISITION_BUCKET)) {
+                if (m.churnSettle != null && acquiredInside
+                        && Math.max(m.acquiredBucket, bucketOf(m.churnClock - grace)) <= limit) t.churnedNew++;
+            } else if (churned && acquiredInside) {
+                t.churnedNew++;
+            }
+            if (churned) {
+                if (m.churnBucket >= start && m.churnBucket <= end) t.churned++;
+            } else {
+                t.active++;
+                t.revenue = t.revenue.add(m.revenue);
+                t.margins += m.margin;
+            }
+        }
+        return t;
+    }
+
+    /** The metrics record of the window ending at {@code end} (exclusive); {@code asOf} is the last instant it covers. */
+    private ChannelMetrics metrics(String channel, int days, View v, long end, MetricStatus status, AlertThresholds th,
+                                   boolean settled) {
+        ModelFigures fig = v.fig;
+        ChannelMetrics.Builder m = ChannelMetrics.newBuilder()
+                .setChannel(channel).setWindowDays(days)
+                .setWindowStart(Instant.ofEpochMilli(v.start)).setWindowEnd(Instant.ofEpochMilli(end))
+                .setAsOf(Instant.ofEpochMilli(end - 1)).setReportingCurrency(config.reportingCurrency())
+                .setSpend(fig.spendDouble()).setLeads(fig.leads()).setAvgLeadQuality(fig.avgLeadQuality())
+                .setNewCustomers(fig.newCustomers()).setChurned(fig.churned()).setChurnedNew(fig.churnedNew())
                 .setActiveCustomers(fig.active()).setCustomersAtStart(fig.atStart())
                 .setCpl(fig.cpl()).setLeadToCustomerRate(fig.leadToCustomerRate()).setCac(fig.cac())
                 .setArpu(fig.arpu()).setGrossMargin(fig.grossMargin()).setChurnRate(fig.churnRate())
-                .setMonthlyChurnRate(fig.monthlyChurnRate()).setRetentionRate(fig.retentionRate())
-                .setLtv(fig.ltv()).setLtvToCac(ratio).setCacPaybackMonths(fig.cacPaybackMonths())
-                .setStatus(status)
-                .build();
-        emissions.add(new Emission(c.name + "|" + days + "d", m, flushes));
-        latest.put(c.name + "|" + days + "d", m);
+                .setCacPaybackMonths(fig.cacPaybackMonths())
+                .setLtvToCac(v.ratio).setLtvToCacLower(v.interval.lower()).setLtvToCacUpper(v.interval.upper())
+                .setConfidence(th.confidence())
+                .setStatus(status).setSettled(settled);
+        if (v.churnShown) {
+            m.setMonthlyChurnRate(fig.monthlyChurnRate()).setRetentionRate(fig.retentionRate()).setLtv(fig.ltv());
+        }
+        return m.build();
     }
 
-    private void transition(AlertState s, AlertRule rule, String channel, int days, AlertStatus status,
-                            ModelFigures fig, Double ratio, AlertThresholds th, long now) {
+    private void transition(AlertState s, AlertRule rule, String channel, int days, AlertStatus status, View v,
+                            AlertThresholds th, long now, AlertSeverity previous) {
+        AlertRouting routing = config.alertRouting();
+        Map<String, String> labels = new TreeMap<>(routing.labels());
+        labels.put("alertname", rule.name());
+        labels.put("rule", rule.name());
+        labels.put("channel", channel);
+        labels.put("window", days + "d");
+        labels.put("severity", s.severity.name().toLowerCase(Locale.ROOT));
+        labels.put("source", routing.source());
         ChannelAlert a = ChannelAlert.newBuilder()
                 .setAlertId(s.alertId).setDedupKey(s.dedupKey).setRule(rule).setChannel(channel).setWindowDays(days)
-                .setStatus(status).setSeverity(s.severity).setRatio(ratio)
+                .setStatus(status).setSeverity(s.severity).setPreviousSeverity(previous).setRatio(v.ratio)
+                .setLtvToCacLower(v.interval.lower()).setLtvToCacUpper(v.interval.upper())
+                .setConfidence(th.confidence())
                 .setThreshold(th.threshold()).setCriticalThreshold(th.critical())
-                .setCac(fig.cac()).setLtv(fig.ltv()).setSpend(fig.spendDouble()).setNewCustomers(fig.newCustomers())
+                .setCac(v.fig.cac()).setLtv(v.churnShown ? v.fig.ltv() : null).setSpend(v.fig.spendDouble())
+                .setNewCustomers(v.fig.newCustomers())
                 .setReportingCurrency(config.reportingCurrency())
                 .setStartsAt(Instant.ofEpochMilli(s.startsAt))
                 .setEndsAt(status == AlertStatus.RESOLVED ? Instant.ofEpochMilli(now) : null)
                 .setEvaluatedAt(Instant.ofEpochMilli(now))
-                .setRunbookUrl(config.runbookUrl())
+                .setRunbookUrl(routing.runbookFor(rule.name()))
+                .setDashboardUrl(routing.dashboardFor(channel, days))
+                .setSource(routing.source()).setLabels(labels)
                 .setMessage("model")
                 .build();
         transitions.add(new Transition(s.dedupKey, a, flushes));
     }
 
-    // ------------------------------------------------------------------------------------------------ helpers
+    /**
+     * Whether the churn-derived figures (monthly churn, retention, LTV, LTV:CAC) are shown: always, but under
+     * {@link Deviation#CHURNED_NEW_FROM_ACQUISITION_BUCKET} not where that bug makes churnRate leave [0, 1] (the
+     * topology's formulas give no monthly churn rate there; by domain.md it cannot happen).
+     */
+    private boolean churnShown(ModelFigures fig) {
+        Double c = fig.churnRate();
+        return !choices.has(Deviation.CHURNED_NEW_FROM_ACQUISITION_BUCKET) || c == null || (c >= 0 && c <= 1);
+    }
+
+    /** The first bucket whose settled window counts an event of bucket {@code b} read at clock {@code c}. */
+    private long settleOf(long b, long c) {
+        return Math.max(b, bucketOf(c - grace));
+    }
 
     private long bucketOf(long t) {
         return Math.floorDiv(t, bucket) * bucket;
+    }
+
+    private static String key(String channel, Duration w) {
+        return channel + "|" + w.toDays() + "d";
     }
 
     private static long max(Long a, long b) {
@@ -699,6 +859,10 @@ public final class ReferenceModel {
         return ccy == null || !CURRENCY.matcher(ccy).matches();
     }
 
+    private void requireNotDrained() {
+        if (drained) throw new IllegalStateException("the model was drained: nothing may follow");
+    }
+
     private void dead(DeadLetterReason reason, Coordinates at, String eventId) {
         if (eventId != null) deadLettered.add(at.topic + ":" + eventId);
         deadLetters.add(new ExpectedDeadLetter(reason, at.topic, at.partition, at.offset, eventId));
@@ -711,70 +875,160 @@ public final class ReferenceModel {
     private record Coordinates(String topic, int partition, long offset) {
     }
 
-    private record CustomerEvent(boolean conversion, String eventId, String customerId, String channel, long t,
-                                 BigDecimal revenue, double margin, Coordinates at) {
+    /** A conversion or churn as the customer stage reads it: {@code c} is the clock it was read at. */
+    private record Read(String eventId, String customerId, long t, long c, Coordinates at) {
     }
 
-    private record HeldChurn(String eventId, long t, Coordinates at) {
+    private record HeldChurn(String eventId, long t, long c, Coordinates at) {
+    }
+
+    /** What a downstream stage knows of one source: its clock (null: none yet) and whether it is idle. */
+    private record Source(Long clock, boolean idle) {
+    }
+
+    /** A bucket or customer stage's watermark as the channel stage hears it. */
+    private static final class StageProgress {
+        Long watermark;
+        boolean allIdle;
+        /** The channel stage hears from a stage once its (watermark, all idle) first differs from (null, false). */
+        boolean heard;
+
+        void update(Long w, boolean idle) {
+            watermark = w;
+            allIdle = idle;
+            if (w != null || idle) heard = true;
+        }
+
+        Source asSource() {
+            return new Source(watermark, allIdle);
+        }
     }
 
     private static final class Customer {
-        final String id;
+        /** The current (or last) acquisition. */
+        Member member;
+        boolean active;
+        /** Every conversion id that acquired this customer and every churn id that ended them, with its clock. */
+        final Map<String, Long> conversionIds = new HashMap<>();
+        final Map<String, Long> churnIds = new HashMap<>();
+
+        void acquire(Member m, String eventId, long c) {
+            member = m;
+            active = true;
+            conversionIds.put(eventId, c);
+        }
+    }
+
+    private enum Kind { SPEND, LEAD }
+
+    /** A spend or lead counted by the bucket stage: in bucket {@code b}, settled from {@code s}. */
+    private record Count(Kind kind, long t, long b, long s, BigDecimal amount, Integer quality) {
+    }
+
+    /** One acquisition of a customer by a channel, and its churn once there is one. */
+    private static final class Member {
+        final String customerId;
         final String channel;
         final long acquiredAt;
+        final long acquiredClock;
+        final long acquiredBucket;
+        final long acquiredSettle;
         final BigDecimal revenue;
         final double margin;
-        boolean active = true;
+        Long churnBucket;
+        Long churnSettle;
+        long churnClock;
 
-        Customer(String id, String channel, long acquiredAt, BigDecimal revenue, double margin) {
-            this.id = id;
+        Member(String customerId, String channel, long acquiredAt, long acquiredClock, long acquiredBucket,
+               long acquiredSettle, BigDecimal revenue, double margin) {
+            this.customerId = customerId;
             this.channel = channel;
             this.acquiredAt = acquiredAt;
+            this.acquiredClock = acquiredClock;
+            this.acquiredBucket = acquiredBucket;
+            this.acquiredSettle = acquiredSettle;
             this.revenue = revenue;
             this.margin = margin;
         }
-    }
 
-    private enum FactKind { SPEND, LEAD, ACQUISITION, CHURN }
-
-    /** What the channel stage receives. {@code dedupId} is set for spend and leads (de-duplicated there). */
-    private record Fact(FactKind kind, long t, String dedupId, BigDecimal amount, Integer quality, String customerId,
-                        long acquiredAt, String channel, double margin) {
-        static Fact acquisition(Customer c) {
-            return new Fact(FactKind.ACQUISITION, c.acquiredAt, null, c.revenue, null, c.id, c.acquiredAt, c.channel, c.margin);
-        }
-
-        static Fact churn(Customer c, long t) {
-            return new Fact(FactKind.CHURN, t, null, c.revenue, null, c.id, c.acquiredAt, c.channel, c.margin);
+        void churn(long b, long s, long c) {
+            churnBucket = b;
+            churnSettle = s;
+            churnClock = c;
         }
     }
 
-    private record Member(BigDecimal revenue, double margin) {
-    }
-
-    private static final class Channel {
+    private final class Channel {
         final String name;
-        final List<Fact> facts = new ArrayList<>();
-        final Map<String, Member> active = new HashMap<>();
-        Long firstEventAt;
-        Long firstSpendAt;
-        boolean changed;
+        final List<Count> counts = new ArrayList<>();
+        final List<Member> members = new ArrayList<>();
+        /** The first bucket that settles data of this channel (null: no data). */
+        Long firstSettle;
+        /** The latest bucket the channel has data for. */
+        long latestBucket = Long.MIN_VALUE;
+        final Map<Integer, MetricStatus> lastSettledStatus = new HashMap<>();
 
         Channel(String name) {
             this.name = name;
         }
 
-        void apply(Fact f) {
-            firstEventAt = firstEventAt == null ? f.t : Math.min(firstEventAt, f.t);
-            if (f.kind == FactKind.SPEND) firstSpendAt = firstSpendAt == null ? f.t : Math.min(firstSpendAt, f.t);
-            changed = true;
-            facts.add(f);
-            switch (f.kind) {
-                case ACQUISITION -> active.put(f.customerId, new Member(f.amount, f.margin));
-                case CHURN -> active.remove(f.customerId);
-                default -> {
-                }
+        void add(Count n) {
+            counts.add(n);
+            received(n.b, n.s);
+        }
+
+        void add(Member m) {
+            members.add(m);
+            received(m.acquiredBucket, m.acquiredSettle);
+        }
+
+        void churned(Member m) {
+            received(m.churnBucket, m.churnSettle);
+        }
+
+        private void received(long b, long s) {
+            if (settledThrough != null && s < settledThrough) {
+                // cannot happen without idle partitions: a record's clock is never behind the watermark
+                throw new IllegalStateException("an event settles at " + Instant.ofEpochMilli(s)
+                        + ", behind the settled buckets (" + Instant.ofEpochMilli(settledThrough) + ")");
             }
+            latestBucket = Math.max(latestBucket, b);
+            firstSettle = firstSettle == null ? s : Math.min(firstSettle, s);
+        }
+    }
+
+    /**
+     * One window as its records show it: the figures, LTV:CAC and its interval, the channel's earliest spend and
+     * whether it covers the window (else the window is warming up).
+     */
+    private record View(ModelFigures fig, long start, boolean churnShown, Double ratio, ModelInterval interval,
+                        Long earliestSpend, boolean covered, boolean warmingUp) {
+    }
+
+    /** The counts of one window, turned into figures by {@link ModelFigures}. */
+    private final class Tally {
+        final Duration window;
+        final long start;
+        BigDecimal spend = BigDecimal.ZERO.setScale(MONEY_SCALE);
+        long leads;
+        long qualitySum;
+        long qualityCount;
+        long acquired;
+        long churned;
+        long churnedNew;
+        long active;
+        BigDecimal revenue = BigDecimal.ZERO.setScale(MONEY_SCALE);
+        double margins;
+        Long earliestSpend;
+
+        Tally(Duration window, long start) {
+            this.window = window;
+            this.start = start;
+        }
+
+        ModelFigures figures() {
+            return new ModelFigures(spend, leads, qualitySum, qualityCount, acquired, churned, churnedNew, active,
+                    revenue, margins, window.toDays(), config.monthlyDiscountRate(), config.horizonMonths());
         }
     }
 
@@ -795,18 +1049,13 @@ public final class ReferenceModel {
             severity = sev;
             startsAt = now;
             pendingSince = null;
-            alertId = UUID.nameUUIDFromBytes((dedupKey + "@" + Instant.ofEpochMilli(now)).getBytes(StandardCharsets.UTF_8)).toString();
+            alertId = UUID.nameUUIDFromBytes((dedupKey + "@" + Instant.ofEpochMilli(now)).getBytes(StandardCharsets.UTF_8))
+                    .toString();
         }
 
         void resolve() {
             firing = false;
             pendingSince = null;
         }
-    }
-
-    /** For tests: the model's view of one customer (null if never converted). */
-    public Boolean isActive(String customerId) {
-        Customer c = customers.get(customerId);
-        return c == null ? null : c.active;
     }
 }

@@ -15,6 +15,16 @@ import io.cacstreams.serde.SchemaRegistryClient;
 import io.cacstreams.topology.CacTopology;
 import io.cacstreams.topology.Topics;
 import io.cacstreams.topology.TopologyObserver;
+import org.apache.avro.JsonProperties;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -27,11 +37,17 @@ import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -51,6 +67,13 @@ public final class TopologyRun implements AutoCloseable {
     private static final AtomicLong RUNS = new AtomicLong();
     /** A schema id the per-run registry never hands out (ids start at 1 and a run registers a handful). */
     static final int UNKNOWN_SCHEMA_ID = 0x7ff0_0001;
+    /**
+     * Longer than any scenario's wall-clock time: the order in which the one task runs its punctuators within one
+     * advance is not specified, and a partition waking up from idleness mid-run would make it matter.
+     */
+    static final String IDLE_TIMEOUT = "1000d";
+    /** The added optional field of the v2 schemas (MarketingSpend's is the one of src/test/resources/schemas-v2). */
+    private static final String V2_FIELD = "placement";
 
     private final String scope;
     private final Path stateDir;
@@ -62,6 +85,7 @@ public final class TopologyRun implements AutoCloseable {
     private final TestOutputTopic<String, ChannelMetrics> metrics;
     private final TestOutputTopic<String, ChannelAlert> alerts;
     private final TestOutputTopic<byte[], DeadLetter> deadLetters;
+    private final Map<InputTopic, V2Writer> v2Writers = new EnumMap<>(InputTopic.class);
 
     public TopologyRun(Map<String, String> cacSettings) {
         this(cacSettings, TopologyObserver.NONE);
@@ -83,6 +107,8 @@ public final class TopologyRun implements AutoCloseable {
         settings.putIfAbsent("cac.leads.partitions", "1");
         settings.putIfAbsent("cac.conversions.partitions", "1");
         settings.putIfAbsent("cac.churn.partitions", "1");
+        // no partition goes idle during a scenario (see drainIdle): the watermarks are the lowest clocks
+        settings.putIfAbsent("cac.idle.timeout", IDLE_TIMEOUT);
         settings.put("application.id", "cac-model-" + n);
         this.config = AppConfig.from(settings);
         this.registry = SchemaRegistryClient.create(config.registry());
@@ -122,9 +148,20 @@ public final class TopologyRun implements AutoCloseable {
         inputs.get(e.topic()).pipeInput(new TestRecord<>(key, value, Instant.ofEpochMilli(e.recordTimestamp())));
     }
 
-    /** Advances the wall-clock by the emission interval: every channel changed since its last emission is emitted. */
+    /** Advances the wall-clock by the emission interval: every wall-clock punctuation fires once. */
     public void flush() {
         driver.advanceWallClockTime(config.emitInterval());
+    }
+
+    /**
+     * The end of a scenario: the wall-clock passes the idle timeout twice, so that every input partition is idle
+     * (each watermark becomes the highest clock of its sources), every stage has passed that on and a live snapshot
+     * of everything has been published.
+     */
+    public void drainIdle() {
+        Duration past = config.state().idleTimeout().plusMillis(1);
+        driver.advanceWallClockTime(past);
+        driver.advanceWallClockTime(past);
     }
 
     public List<KeyValue<String, ChannelMetrics>> readMetrics() {
@@ -143,7 +180,10 @@ public final class TopologyRun implements AutoCloseable {
     private byte[] bytes(InputTopic topic, Payload payload) {
         String name = topic.name(config.topics());
         AvroCodec codec = codecs.get(topic);
-        if (payload instanceof Payload.Valid v) return codec.encode(name, v.record());
+        if (payload instanceof Payload.Valid v) {
+            return v.v2() ? v2Writers.computeIfAbsent(topic, t -> new V2Writer(name, v.record().getSchema()))
+                    .encode(v.record()) : codec.encode(name, v.record());
+        }
         Payload.Bad bad = (Payload.Bad) payload;
         return switch (bad.kind()) {
             case WRONG_MAGIC, SHORT -> bad.bytes().clone();
@@ -174,6 +214,60 @@ public final class TopologyRun implements AutoCloseable {
         else if (r instanceof FxRate f) key = f.getCurrency();
         else key = "bad";
         return key.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Writes records with a newer version of their topic's schema, registered under the same subject: the v1 schema
+     * plus an optional string field, set (for MarketingSpend the v2 schema of src/test/resources/schemas-v2).
+     */
+    private final class V2Writer {
+        private final Schema v1;
+        private final Schema v2;
+        private final int id;
+
+        V2Writer(String topic, Schema v1) {
+            this.v1 = v1;
+            this.v2 = v1.getName().equals("MarketingSpend") ? spendV2() : withOptionalField(v1);
+            this.id = registry.register(SchemaRegistryClient.subject(topic, false), v2);
+        }
+
+        byte[] encode(SpecificRecord value) {
+            try {
+                ByteArrayOutputStream v1Bytes = new ByteArrayOutputStream();
+                BinaryEncoder enc = EncoderFactory.get().directBinaryEncoder(v1Bytes, null);
+                new SpecificDatumWriter<SpecificRecord>(v1).write(value, enc);
+                enc.flush();
+                // read as v2 (the added field takes its default), then set it: the bytes differ beyond the header
+                GenericRecord r = new GenericDatumReader<GenericRecord>(v1, v2, GenericData.get())
+                        .read(null, DecoderFactory.get().binaryDecoder(v1Bytes.toByteArray(), null));
+                r.put(V2_FIELD, "v2-producer");
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                out.write(AvroCodec.MAGIC_BYTE);
+                out.write(ByteBuffer.allocate(4).putInt(id).array());
+                BinaryEncoder enc2 = EncoderFactory.get().directBinaryEncoder(out, null);
+                new GenericDatumWriter<GenericRecord>(v2, GenericData.get()).write(r, enc2);
+                enc2.flush();
+                return out.toByteArray();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        private static Schema spendV2() {
+            try (InputStream in = TopologyRun.class.getResourceAsStream("/schemas-v2/MarketingSpend-v2.avsc")) {
+                return new Schema.Parser().parse(in);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        private static Schema withOptionalField(Schema v1) {
+            List<Schema.Field> fields = new ArrayList<>();
+            for (Schema.Field f : v1.getFields()) fields.add(new Schema.Field(f, f.schema()));
+            fields.add(new Schema.Field(V2_FIELD, Schema.createUnion(Schema.create(Schema.Type.NULL),
+                    Schema.create(Schema.Type.STRING)), "v2: an added optional field", JsonProperties.NULL_VALUE));
+            return Schema.createRecord(v1.getName(), v1.getDoc(), v1.getNamespace(), false, fields);
+        }
     }
 
     @Override

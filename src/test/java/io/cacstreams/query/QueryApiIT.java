@@ -3,7 +3,7 @@ package io.cacstreams.query;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.cacstreams.app.EmbeddedKafka;
+import io.cacstreams.devstack.EmbeddedKafka;
 import io.cacstreams.config.AppConfig;
 import io.cacstreams.events.AlertSeverity;
 import io.cacstreams.events.AlertStatus;
@@ -13,6 +13,7 @@ import io.cacstreams.serde.AvroCodec;
 import io.cacstreams.serde.MockSchemaRegistry;
 import io.cacstreams.serde.SchemaRegistryClient;
 import io.cacstreams.testing.SelfSignedStores;
+import io.cacstreams.topology.TopologyObserver;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -94,8 +95,9 @@ class QueryApiIT {
         settings.put("bootstrap.servers", kafka.bootstrapServers());
         settings.put("application.id", run);
         settings.put("cac.registry.url", "mock://" + run);
-        settings.put("cac.topic.metrics", run + ".metrics");
-        settings.put("cac.topic.alerts", run + ".alerts");
+        for (String t : List.of("spend", "leads", "conversions", "churn", "fx", "metrics", "alerts", "deadletter")) {
+            settings.put("cac.topic." + t, run + "." + t);
+        }
         settings.put("cac.windows", "7d,30d");
         settings.put("cac.query.port", "0");
         settings.put("session.timeout.ms", "6000"); // a stopped instance's tasks move within seconds
@@ -108,11 +110,14 @@ class QueryApiIT {
         settings.put("cac.query.ssl.truststore.password", stores.password());
         settings.put("cac.query.ssl.truststore.type", "PKCS12");
         AppConfig config = AppConfig.from(settings);
-        kafka.createTopics(4, config.topics().metrics(), config.topics().alerts());
+        List<String> topics = new ArrayList<>(config.topics().inputs());
+        topics.addAll(List.of(config.topics().fxRates(), config.topics().metrics(), config.topics().alerts(),
+                config.topics().deadLetter()));
+        kafka.createTopics(4, topics.toArray(String[]::new));
         registry = MockSchemaRegistry.client(run);
 
-        a = QueryInstance.start(config, registry, observer -> viewOnly(config));
-        b = QueryInstance.start(config, registry, observer -> viewOnly(config));
+        a = QueryInstance.start(config, registry, QueryApiIT::viewOnly);
+        b = QueryInstance.start(config, registry, QueryApiIT::viewOnly);
         QueryInstance.await(WAIT, "both instances running with tasks of their own", () -> {
             a.failIfDied();
             b.failIfDied();
@@ -129,7 +134,7 @@ class QueryApiIT {
     }
 
     /** Only the query view: the stages computing the figures are not needed to serve them. */
-    private static Topology viewOnly(AppConfig config) {
+    private static Topology viewOnly(AppConfig config, SchemaRegistryClient registry, TopologyObserver observer) {
         StreamsBuilder builder = new StreamsBuilder();
         MetricsViewTopology.addTo(builder, config, registry);
         return builder.build();
@@ -209,7 +214,7 @@ class QueryApiIT {
     }
 
     private static String url(QueryInstance instance, String path) {
-        return "https://127.0.0.1:" + instance.server.port() + path;
+        return instance.url() + path.substring(1);
     }
 
     private static JsonNode channelEntry(JsonNode list, String channel) {
@@ -229,7 +234,7 @@ class QueryApiIT {
     }
 
     private static HostInfo owner(String key) {
-        return a.streams.queryMetadataForKey(MetricsViewTopology.LATEST_STORE, key, new StringSerializer())
+        return a.streams().queryMetadataForKey(MetricsViewTopology.LATEST_STORE, key, new StringSerializer())
                 .activeHost();
     }
 
@@ -260,7 +265,7 @@ class QueryApiIT {
                     assertThat(listed).isEqualTo(asRead(want));
                     ApiClient.Response one = client.get(url(asked, "/api/v1/channels/" + channel + "?window=" + w
                             + "d"), BEARER);
-                    assertThat(one.status()).as("%s %dd from %s", channel, w, asked.server.port()).isEqualTo(200);
+                    assertThat(one.status()).as("%s %dd from %s", channel, w, asked.queryPort()).isEqualTo(200);
                     openApi.assertMatches("/api/v1/channels/{channel}", 200, one.json());
                     assertThat(one.json().path("ltvToCac").asDouble()).isEqualTo(want.getLtvToCac());
                     assertThat(one.json().path("asOf").asText()).isEqualTo(want.getAsOf().toString());
@@ -383,7 +388,7 @@ class QueryApiIT {
             String scrape = a.scrape();
             return gauges(scrape).keySet().equals(expected.keySet()) && alertsFiring(scrape) == 2;
         });
-        b = QueryInstance.restart(b, registry, observer -> viewOnly(b.config));
+        b = b.restart();
         QueryInstance.await(WAIT, "the restarted instance running with tasks of its own",
                 () -> a.runningWithTasks() && b.runningWithTasks());
         QueryInstance.await(WAIT, "the gauges split by owner again", () -> {
@@ -405,7 +410,7 @@ class QueryApiIT {
         Set<String> all = new HashSet<>(onA.keySet());
         all.addAll(onB.keySet());
         assertThat(all).isEqualTo(expected.keySet());
-        HostInfo hostA = new HostInfo("127.0.0.1", a.server.port());
+        HostInfo hostA = new HostInfo("127.0.0.1", a.queryPort());
         onA.keySet().forEach(k -> assertThat(owner(k)).as(k + " exported by its owner").isEqualTo(hostA));
         onB.keySet().forEach(k -> assertThat(owner(k)).as(k + " exported by its owner").isNotEqualTo(hostA));
         expected.forEach((k, m) -> {
@@ -437,7 +442,7 @@ class QueryApiIT {
     @Test
     void onlyHttpsIsServed() {
         ApiClient plain = new ApiClient(null);
-        String http = "http://127.0.0.1:" + a.server.port() + "/api/openapi.json";
+        String http = a.url().replace("https://", "http://") + "api/openapi.json";
         boolean refused;
         try {
             refused = plain.get(http, BEARER).status() != 200;
@@ -445,6 +450,6 @@ class QueryApiIT {
             refused = true;
         }
         assertThat(refused).as("plain http on the TLS port").isTrue();
-        assertThat(a.server.url()).startsWith("https://127.0.0.1:");
+        assertThat(a.url()).startsWith("https://127.0.0.1:");
     }
 }

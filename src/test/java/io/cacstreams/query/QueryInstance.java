@@ -1,17 +1,10 @@
 package io.cacstreams.query;
 
-import io.cacstreams.app.MicrometerObserver;
-import io.cacstreams.app.OpsServer;
-import io.cacstreams.app.StreamsProperties;
-import io.cacstreams.app.StreamsRuntime;
-import io.cacstreams.app.UncaughtExceptionPolicy;
 import io.cacstreams.config.AppConfig;
-import io.cacstreams.config.OpsSettings;
+import io.cacstreams.runtime.StreamsApp;
+import io.cacstreams.runtime.TopologySource;
 import io.cacstreams.serde.SchemaRegistryClient;
-import io.cacstreams.topology.TopologyObserver;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.Topology;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,48 +12,40 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
-import java.util.Properties;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
- * One instance as {@code run} wires it: the query server started first, its address advertised as
- * {@code application.server} in the application's own Streams properties; the topology built with a
- * {@link MicrometerObserver}; the Streams runtime; the ops endpoints ({@code /metrics} on a free port) with the
- * Streams client's meters, the observer's and the view's gauges ({@link ViewMetrics}); the query server bound to the
- * runtime; then Kafka Streams started. {@code stateDir} (may be shared by a restarted instance) holds its state.
+ * One instance started exactly as {@code run} starts it ({@link StreamsApp}: topic check, topology, query server
+ * advertised as {@code application.server}, ops endpoints with the view's gauges, Kafka Streams), on free ports and
+ * a state directory of its own (kept by {@link #stop} for a {@link #restart}).
  */
 final class QueryInstance implements AutoCloseable {
-    final AppConfig config;
-    final QueryServer server;
-    final KafkaStreams streams;
-    final OpsServer ops;
-    final Path stateDir;
-    private final StreamsRuntime runtime;
+    private static final StreamsApp.Options OPTIONS = new StreamsApp.Options(Duration.ofSeconds(30), false, false);
 
-    private QueryInstance(AppConfig config, SchemaRegistryClient registry, Function<TopologyObserver, Topology> topology,
-                          Path stateDir) {
+    final AppConfig config;
+    final StreamsApp app;
+    final Path stateDir;
+    private final SchemaRegistryClient registry;
+    private final TopologySource topology;
+
+    private QueryInstance(AppConfig config, SchemaRegistryClient registry, TopologySource topology, Path stateDir) {
         this.config = config;
+        this.registry = registry;
+        this.topology = topology;
         this.stateDir = stateDir;
-        this.server = QueryServer.start(config, registry);
-        Properties p = server.advertise(StreamsProperties.build(config));
-        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        MicrometerObserver observer = new MicrometerObserver();
-        this.runtime = new StreamsRuntime(topology.apply(observer), p, UncaughtExceptionPolicy.defaults());
-        this.streams = runtime.streams();
-        this.ops = new OpsServer(new OpsSettings("127.0.0.1", 0), runtime.health());
-        ops.bindStreams(streams);
-        observer.bindTo(ops.registry());
-        ViewMetrics.register(ops.registry(), config, registry, streams);
-        server.bind(streams);
-        runtime.start();
+        try {
+            this.app = StreamsApp.start(config.with(Map.of("state.dir", stateDir.toString(), "cac.ops.port", "0",
+                    "cac.query.port", "0")), topology, registry, OPTIONS);
+        } catch (StreamsApp.MissingTopics e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
     }
 
     /** Starts an instance with a new state directory. */
-    static QueryInstance start(AppConfig config, SchemaRegistryClient registry,
-                               Function<TopologyObserver, Topology> topology) {
+    static QueryInstance start(AppConfig config, SchemaRegistryClient registry, TopologySource topology) {
         try {
             return new QueryInstance(config, registry, topology, Files.createTempDirectory("cac-query-it-"));
         } catch (IOException e) {
@@ -68,26 +53,39 @@ final class QueryInstance implements AutoCloseable {
         }
     }
 
-    /** Starts an instance on the state directory of a closed one (a restart). */
-    static QueryInstance restart(QueryInstance closed, SchemaRegistryClient registry,
-                                 Function<TopologyObserver, Topology> topology) {
-        return new QueryInstance(closed.config, registry, topology, closed.stateDir);
+    /** Starts again on the state directory of this (stopped) instance. */
+    QueryInstance restart() {
+        return new QueryInstance(config, registry, topology, stateDir);
+    }
+
+    KafkaStreams streams() {
+        return app.streams();
+    }
+
+    /** The base address of the query API and dashboard ({@code http(s)://127.0.0.1:port/}). */
+    String url() {
+        return app.dashboardUrl().orElseThrow();
+    }
+
+    int queryPort() {
+        return Integer.parseInt(url().replaceAll(".*:(\\d+)/$", "$1"));
     }
 
     /** GET /metrics of this instance's ops endpoint. */
     String scrape() {
-        return new ApiClient(null).get("http://127.0.0.1:" + ops.port() + "/metrics", null).text();
+        return new ApiClient(null).get("http://127.0.0.1:" + app.opsPort() + "/metrics", null).text();
     }
 
     /** Running, with at least one active task of its own (so that it owns part of the view). */
     boolean runningWithTasks() {
-        return streams.state() == KafkaStreams.State.RUNNING
-                && streams.metadataForLocalThreads().stream().anyMatch(t -> !t.activeTasks().isEmpty());
+        return streams().state() == KafkaStreams.State.RUNNING
+                && streams().metadataForLocalThreads().stream().anyMatch(t -> !t.activeTasks().isEmpty());
     }
 
     void failIfDied() {
-        if (runtime.health().errorSeen()) throw new AssertionError("Kafka Streams failed (state " + streams.state()
-                + "); see the log");
+        if (app.health().errorSeen()) {
+            throw new AssertionError("Kafka Streams failed (state " + streams().state() + "); see the log");
+        }
     }
 
     /** Waits for {@code condition}, checking it every 50 ms, failing with {@code what} after {@code timeout}. */
@@ -104,19 +102,14 @@ final class QueryInstance implements AutoCloseable {
                 Thread.sleep(50);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for " + what, e);
+                throw new AssertionError("interrupted waiting for " + what.get(), e);
             }
         }
     }
 
     /** Closes, keeping the state directory (for {@link #restart}). */
     void stop() {
-        try {
-            runtime.close();
-        } finally {
-            ops.close();
-            server.close();
-        }
+        app.close();
     }
 
     @Override

@@ -3,7 +3,7 @@
 (() => {
   'use strict';
   const POLL_MS = 2000;
-  const PALETTE = ['#2563eb', '#db2777', '#059669', '#d97706', '#7c3aed', '#0891b2', '#65a30d', '#b91c1c',
+  const PALETTE = ['#2563eb', '#db2777', '#059669', '#d97706', '#7c3aed', '#0891b2', '#65a30d', '#92400e',
     '#4b5563', '#9333ea', '#0f766e', '#a16207'];
   const DAY_S = 86400;
   const $ = (id) => document.getElementById(id);
@@ -271,6 +271,7 @@
     }
     el.dataset.points = String(data[0].length);
     el.dataset.series = channels.join(',');
+    el.dataset.colours = chart.plot.series.slice(1, channels.length + 1).map((x) => x.stroke()).join(',');
   }
 
   window.addEventListener('resize', () => {

@@ -1,0 +1,125 @@
+package io.cacstreams.bridge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real Alertmanager (Debian's {@code prometheus-alertmanager}) as a child process of the test: its own config and
+ * storage in a temporary directory, listening on a free loopback port, clustering off.
+ */
+final class AlertmanagerProcess implements AutoCloseable {
+    static final Path BINARY = Path.of("/usr/bin/prometheus-alertmanager");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Process process;
+    private final URI url;
+    private final Path log;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private AlertmanagerProcess(Process process, URI url, Path log) {
+        this.process = process;
+        this.url = url;
+        this.log = log;
+    }
+
+    /** Starts Alertmanager with {@code resolve_timeout} and waits until {@code /-/ready} answers 200. */
+    static AlertmanagerProcess start(Path dir, Path log, Duration resolveTimeout) throws IOException {
+        Path config = dir.resolve("alertmanager.yml");
+        Files.writeString(config, String.join("\n",
+                "global:",
+                "  resolve_timeout: " + resolveTimeout.toSeconds() + "s",
+                "route:",
+                "  receiver: blackhole",
+                "  group_wait: 1s",
+                "receivers:",
+                "  - name: blackhole",
+                ""));
+        Files.createDirectories(log.toAbsolutePath().getParent());
+        IOException last = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            int port = freePort();
+            List<String> command = new ArrayList<>(List.of(BINARY.toString(),
+                    "--config.file=" + config, "--storage.path=" + dir.resolve("data"),
+                    "--web.listen-address=127.0.0.1:" + port, "--cluster.listen-address="));
+            Files.writeString(log, "# " + String.join(" ", command) + "\n", StandardCharsets.UTF_8);
+            Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            AlertmanagerProcess am = new AlertmanagerProcess(p, URI.create("http://127.0.0.1:" + port), log);
+            try {
+                am.awaitReady(Duration.ofSeconds(30));
+                return am;
+            } catch (IOException e) {
+                am.close();
+                last = e; // most likely the port was taken meanwhile: try another
+            }
+        }
+        throw last;
+    }
+
+    URI url() {
+        return url;
+    }
+
+    /** {@code GET /api/v2/alerts}: the alerts Alertmanager holds as active (resolved ones are not listed). */
+    JsonNode alerts() throws IOException, InterruptedException {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(url.resolve("/api/v2/alerts"))
+                .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) throw new IOException("GET /api/v2/alerts: HTTP " + r.statusCode() + " " + r.body());
+        return JSON.readTree(r.body());
+    }
+
+    private void awaitReady(Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        HttpRequest ready = HttpRequest.newBuilder(url.resolve("/-/ready")).timeout(Duration.ofSeconds(2)).GET().build();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) throw new IOException("alertmanager exited: " + Files.readString(log));
+            try {
+                if (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) return;
+            } catch (IOException notYet) {
+                // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+            try {
+                Thread.sleep(100); // polling readiness, bounded by the deadline
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+        }
+        throw new IOException("alertmanager not ready within " + timeout + ": " + Files.readString(log));
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+}
