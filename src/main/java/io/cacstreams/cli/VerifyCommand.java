@@ -96,6 +96,7 @@ final class VerifyCommand implements Callable<Integer> {
         Map<String, String> settings = new java.util.TreeMap<>(cfg.toSettings());
         settings.putIfAbsent("state.dir", dir.resolve("state").toString());
         settings.putIfAbsent("cac.ops.port", "0");
+        settings.putIfAbsent("cac.query.port", "0");
         settings.putIfAbsent("commit.interval.ms", "2000"); // transactions stay open long enough for kills to hit them
         java.time.Duration soakFor = soak == null ? null : Durations.parse("--soak", soak);
         VerifyRun.Options o = new VerifyRun.Options(days, volume, seed, badShare, duplicateShare, kills,

@@ -40,6 +40,7 @@ public record AppConfig(
         RegistrySettings registry,
         StateSettings state,
         OpsSettings ops,
+        QuerySettings query,
         TopicSetup topicSetup,
         Map<String, String> kafka,
         Map<String, String> source) {
@@ -189,7 +190,7 @@ public record AppConfig(
                 s.positiveDuration("cac.emit.interval", "1s"), defaults, overrides,
                 runbook, routing,
                 defaultMargin, margins, discount, horizon == 0 ? OptionalInt.empty() : OptionalInt.of(horizon),
-                registry, stateSettings(s), OpsSettings.from(s), TopicSetup.from(s),
+                registry, stateSettings(s), OpsSettings.from(s), QuerySettings.from(s), TopicSetup.from(s),
                 kafka, raw);
     }
 

@@ -122,6 +122,8 @@ public final class DemoStack {
                     + registryProcess.ccompatUrl() + " | metrics http://" + cfg.ops().host() + ":" + app.opsPort()
                     + "/metrics | Ctrl-C to stop";
             out.println(header);
+            app.dashboardUrl().ifPresent(url -> out.println("dashboard " + url + " (live figures, charts and alerts;"
+                    + " API: " + url + "api/openapi.json)"));
             out.println(options.market() == null ? "no generator: produce your own events (see README, 'The contracts')"
                     : "generating a synthetic market at " + options.market().speed() + "x (one simulated day every "
                     + String.format(Locale.ROOT, "%.1f", 86_400 / options.market().speed()) + " s)");

@@ -6,8 +6,11 @@ import io.cacstreams.config.StateSettings;
 import io.cacstreams.ops.MicrometerObserver;
 import io.cacstreams.ops.OpsServer;
 import io.cacstreams.ops.StreamsHealth;
+import io.cacstreams.query.QueryServer;
+import io.cacstreams.query.ViewMetrics;
 import io.cacstreams.serde.SchemaRegistryClient;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -28,7 +32,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *   <li>build the topology with a {@link MicrometerObserver}, log it, and resolve the output schema ids (best effort, so
  *       that a later registry outage does not hold up outputs with old schemas:
  *       {@link TopologySource#resolveOutputSchemas});</li>
- *   <li>start the ops endpoints ({@link OpsServer}: metrics and health) and Kafka Streams ({@link StreamsRuntime});</li>
+ *   <li>start the query API and dashboard ({@link QueryServer}, unless {@code cac.query.enabled=false}) and advertise
+ *       it to the other instances as {@code application.server};</li>
+ *   <li>start the ops endpoints ({@link OpsServer}: metrics, with the figures' gauges of {@link ViewMetrics}, and
+ *       health) and Kafka Streams ({@link StreamsRuntime});</li>
  *   <li>local-state recovery: if Kafka Streams cannot start because RocksDB cannot open local state (e.g. after a
  *       {@code kill -9} in the middle of deleting a segment), wipe this instance's local state (a cache of the
  *       changelog topics) and start again, once.</li>
@@ -45,8 +52,9 @@ public final class StreamsApp implements AutoCloseable {
      * @param brokerWait          how long the topic check waits for the broker (default 30 s)
      * @param closeOnSignal       close Kafka Streams cleanly on SIGTERM/SIGINT (default true; the demo closes
      *                            everything from its own hook instead)
-     * @param anyOpsPortIfTaken   serve the ops endpoints on a free port when {@code cac.ops.port} is taken (default
-     *                            false: an error; the demo prefers to come up anyway)
+     * @param anyOpsPortIfTaken   serve the ops endpoints (and the query API) on a free port when {@code cac.ops.port}
+     *                            ({@code cac.query.port}) is taken (default false: an error; the demo prefers to come
+     *                            up anyway)
      */
     public record Options(Duration brokerWait, boolean closeOnSignal, boolean anyOpsPortIfTaken) {
         public static Options defaults() {
@@ -84,6 +92,7 @@ public final class StreamsApp implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private StreamsRuntime runtime;
     private OpsServer ops;
+    private QueryServer query;
     private Thread hook;
 
     private StreamsApp(AppConfig config, Properties properties, TopologySource source, SchemaRegistryClient registry,
@@ -110,7 +119,13 @@ public final class StreamsApp implements AutoCloseable {
         }
         if (!report.ok()) throw new MissingTopics(report.missing());
         StreamsApp app = new StreamsApp(withInputPartitions(config, report), properties, source, registry, options);
-        app.startWithRecovery();
+        try {
+            app.startQuery();
+            app.startWithRecovery();
+        } catch (RuntimeException e) {
+            app.close();
+            throw e;
+        }
         return app;
     }
 
@@ -120,6 +135,21 @@ public final class StreamsApp implements AutoCloseable {
         try (StreamsApp app = start(config, source, registry, options)) {
             return app.awaitExit();
         }
+    }
+
+    /** The query API and dashboard, advertised to the other instances through {@code application.server}. */
+    private void startQuery() {
+        if (!config.query().enabled()) return;
+        try {
+            query = QueryServer.start(config, registry);
+        } catch (IllegalStateException portTaken) {
+            if (!options.anyOpsPortIfTaken()) throw portTaken;
+            log.warn("{}; using a free port instead", portTaken.getMessage());
+            query = QueryServer.start(config.with(Map.of("cac.query.port", "0")), registry);
+        }
+        Properties advertised = query.advertise(properties);
+        properties.clear();
+        properties.putAll(advertised);
     }
 
     private void startWithRecovery() {
@@ -134,6 +164,8 @@ public final class StreamsApp implements AutoCloseable {
             ops = openOps(runtime.health());
             ops.bindStreams(runtime.streams());
             observer.bindTo(ops.registry());
+            ViewMetrics.register(ops.registry(), config, registry, runtime.streams());
+            if (query != null) query.bind(runtime.streams());
             if (options.closeOnSignal()) hook = runtime.installShutdownHook();
             try {
                 runtime.start();
@@ -208,9 +240,19 @@ public final class StreamsApp implements AutoCloseable {
         return runtime.health();
     }
 
+    /** The Kafka Streams client (for interactive queries and metadata). */
+    public KafkaStreams streams() {
+        return runtime.streams();
+    }
+
     /** The port the ops endpoints listen on. */
     public int opsPort() {
         return ops.port();
+    }
+
+    /** The dashboard's address ({@code http://127.0.0.1:8090/}), unless {@code cac.query.enabled=false}. */
+    public Optional<String> dashboardUrl() {
+        return Optional.ofNullable(query).map(QueryServer::url);
     }
 
     /** Blocks until Kafka Streams errors (returns 1, after closing it) or is closed (returns 0). */
@@ -230,10 +272,11 @@ public final class StreamsApp implements AutoCloseable {
         hook = null;
     }
 
-    /** Closes the ops endpoints and Kafka Streams (cleanly, committing what was processed); idempotent. */
+    /** Closes the query API, the ops endpoints and Kafka Streams (cleanly, committing what was processed); idempotent. */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
+        if (query != null) query.close();
         if (ops != null) ops.close();
         if (runtime != null) runtime.close();
     }

@@ -103,6 +103,7 @@ class PackagedJarIT {
         Map<String, String> s = new TreeMap<>(kafka.clientProperties());
         s.put("cac.registry.url", registry.ccompatUrl());
         s.put("cac.ops.port", "0");
+        s.put("cac.query.port", "0");
         VerifyRun.Options o = new VerifyRun.Options(6, 0.2, 11, 0.02, 0.02, 0, Duration.ofMinutes(3), JAR,
                 List.of("-Xmx384m"), work);
         ByteArrayOutputStream buf = new ByteArrayOutputStream();

@@ -160,7 +160,7 @@ class RunCommandIT {
         List<String> a = new ArrayList<>(List.of("run", "--bootstrap-servers", kafka.bootstrapServers(),
                 "--application-id", appId, "--state-dir", tmp.resolve(appId).toString(),
                 "--set", "cac.topic.spend=" + appId + ".spend", "--set", "cac.topic.metrics=" + appId + ".metrics",
-                "--set", "cac.ops.port=" + opsPort));
+                "--set", "cac.ops.port=" + opsPort, "--set", "cac.query.port=0"));
         a.addAll(List.of(more));
         return a.toArray(String[]::new);
     }

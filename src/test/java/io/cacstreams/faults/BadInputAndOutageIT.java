@@ -285,6 +285,7 @@ class BadInputAndOutageIT {
         s.put("cac.registry.url", registryUrl);
         s.put("cac.registry.basic.auth.user.info", "cac:" + REGISTRY_SECRET);
         s.put("cac.ops.port", "0");
+        s.put("cac.query.port", "0");
         s.put("state.dir", dir.resolve("state").toAbsolutePath().toString());
         return AppConfig.from(s);
     }

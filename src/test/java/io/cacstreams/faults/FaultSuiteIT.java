@@ -116,6 +116,7 @@ class FaultSuiteIT {
         Map<String, String> s = new TreeMap<>(kafka.clientProperties());
         s.put("cac.registry.url", registry.ccompatUrl());
         s.put("cac.ops.port", "0");
+        s.put("cac.query.port", "0");
         s.put("commit.interval.ms", "3000"); // transactions open for up to 3 s: kills hit them
         s.put("session.timeout.ms", "10000");
         s.put("heartbeat.interval.ms", "2000");
