@@ -235,14 +235,17 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
     private void churned(CustomerRecord c, long churnClock) {
         long clock = Math.max(churnClock, c.getAcquiredClock());
         long bucket = settling.bucketStart(c.getChurnedAt());
+        long settle = settle(bucket, clock);
         Counts churned = Partials.zero();
         churned.setChurned(1L);
-        partials.add(c.getChannel(), bucket, settle(bucket, clock), new Partials.Delta(churned, -1,
+        partials.add(c.getChannel(), bucket, settle, new Partials.Delta(churned, -1,
                 c.getMonthlyRevenueReporting().negate(), c.getEffectiveMargin().negate()));
+        // counted by the bucket of the acquisition, but only in windows that reach the churn itself ("churned
+        // since"): from the churn's own settle on (a property test found windows before the churn counting it)
         long acquiredBucket = settling.bucketStart(c.getAcquiredAt());
         Counts churnedNew = Partials.zero();
         churnedNew.setChurnedNew(1L);
-        partials.add(c.getChannel(), acquiredBucket, settle(acquiredBucket, clock), Partials.Delta.of(churnedNew));
+        partials.add(c.getChannel(), acquiredBucket, settle, Partials.Delta.of(churnedNew));
     }
 
     private long settle(long bucket, long clock) {
