@@ -1,5 +1,6 @@
 package io.cacstreams.cli;
 
+import io.cacstreams.bench.BenchCommand;
 import io.cacstreams.bridge.AlertBridgeCommand;
 import io.cacstreams.config.ConfigException;
 import io.cacstreams.config.RegistrySettings;
@@ -57,6 +58,7 @@ public final class Main implements Runnable {
         cl.addSubcommand(new TopologyCommand(context));
         cl.addSubcommand(new VerifyCommand(context.env()));
         cl.addSubcommand(new AlertBridgeCommand(context.env()));
+        cl.addSubcommand(new BenchCommand(context.env()));
         cl.setExecutionExceptionHandler((e, line, parsed) -> {
             if (e instanceof ConfigException) {
                 line.getErr().println(e.getMessage());

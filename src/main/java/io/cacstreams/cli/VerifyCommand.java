@@ -63,6 +63,12 @@ final class VerifyCommand implements Callable<Integer> {
             description = "How often --soak samples the child's RSS (default ${DEFAULT-VALUE}).")
     String rssSampleInterval;
 
+    @Option(names = "--resend-old-batch", defaultValue = "0.05", paramLabel = "SHARE",
+            description = "Once everything else is produced, re-send this share of the good events, 8 to 60 days"
+                    + " older than the newest (half the span on shorter runs), unchanged: each must be counted once"
+                    + " (default ${DEFAULT-VALUE}; 0: no old batch).")
+    double resendOldBatch;
+
     @Option(names = "--jar", paramLabel = "JAR", description = "The cac-streams jar the child runs (default: this one).")
     Path jar;
 
@@ -83,6 +89,9 @@ final class VerifyCommand implements Callable<Integer> {
         AppConfig cfg = options.load(env);
         if (cfg.kafka().get("bootstrap.servers") == null) throw new ConfigException("bootstrap.servers", "required");
         if (kills < 0) throw new ConfigException("--kills", "must be >= 0");
+        if (resendOldBatch < 0 || resendOldBatch > 1) {
+            throw new ConfigException("--resend-old-batch", "must be in [0, 1]");
+        }
         Path dir = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("cac-verify");
         Map<String, String> settings = new java.util.TreeMap<>(cfg.toSettings());
         settings.putIfAbsent("state.dir", dir.resolve("state").toString());
@@ -95,6 +104,7 @@ final class VerifyCommand implements Callable<Integer> {
                 soakFor == null ? List.of("-Xmx512m") : List.of("-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch"), dir);
         PrintStream out = System.out;
         VerifyRun run = new VerifyRun(AppConfig.from(settings), ClientProperties.of(cfg), o);
+        run.withOldBatch(resendOldBatch);
         if (soakFor != null) run.withSoak(soakFor, Durations.parse("--rss-sample-interval", rssSampleInterval));
         VerifySummary s = run.run(out);
         s.print(out);

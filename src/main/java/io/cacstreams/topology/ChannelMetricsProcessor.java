@@ -38,6 +38,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -81,14 +82,15 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelPartial,
 
     static ProcessorSupplier<String, ChannelPartial, String, Routed> supplier(AppConfig config,
                                                                               TopologyObserver observer) {
-        Set<StoreBuilder<?>> stores = Set.of(
+        // ordered: the stores are listed in this order in the topology's description (a golden test)
+        Set<StoreBuilder<?>> stores = new LinkedHashSet<>(List.of(
                 StoreFactory.kv(config, StoreNames.CHANNEL_STATE, Serdes.String(),
                         StoreFactory.serde(ChannelState.class)),
                 StoreFactory.kv(config, StoreNames.CHANNEL_BUCKETS, Serdes.Bytes(), StoreFactory.serde(Counts.class)),
                 StoreFactory.kv(config, StoreNames.CHANNEL_PENDING, Serdes.Bytes(),
                         StoreFactory.serde(ChannelPartial.class)),
                 StoreFactory.kv(config, StoreNames.CHANNEL_PROGRESS, Serdes.String(), Serdes.String()),
-                StoreFactory.kv(config, StoreNames.ALERT_STATE, Serdes.String(), StoreFactory.serde(AlertState.class)));
+                StoreFactory.kv(config, StoreNames.ALERT_STATE, Serdes.String(), StoreFactory.serde(AlertState.class))));
         return new ProcessorSupplier<>() {
             @Override
             public Processor<String, ChannelPartial, String, Routed> get() {

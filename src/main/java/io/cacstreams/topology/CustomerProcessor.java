@@ -26,6 +26,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 
@@ -65,14 +66,15 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
 
     static ProcessorSupplier<String, CustomerEvent, String, Routed> supplier(AppConfig config,
                                                                              TopologyObserver observer) {
-        Set<StoreBuilder<?>> stores = Set.of(
+        // ordered: the stores are listed in this order in the topology's description (a golden test)
+        Set<StoreBuilder<?>> stores = new LinkedHashSet<>(List.of(
                 StoreFactory.kv(config, StoreNames.CUSTOMERS, Serdes.String(),
                         StoreFactory.serde(CustomerRecord.class)),
                 StoreFactory.kv(config, StoreNames.PENDING_CHURNS, Serdes.String(),
                         StoreFactory.serde(PendingChurns.class)),
                 StoreFactory.kv(config, StoreNames.CUSTOMER_PARTIALS, Serdes.Bytes(),
                         StoreFactory.serde(ChannelPartial.class)),
-                StoreFactory.kv(config, StoreNames.CUSTOMER_PROGRESS, Serdes.String(), Serdes.String()));
+                StoreFactory.kv(config, StoreNames.CUSTOMER_PROGRESS, Serdes.String(), Serdes.String())));
         return new ProcessorSupplier<>() {
             @Override
             public Processor<String, CustomerEvent, String, Routed> get() {

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * An independent recomputation of what cac-streams must output for a known input stream, in the manner of Kafka's
@@ -168,6 +169,15 @@ public final class ExpectedFigures {
         Set<String> all = new HashSet<>(channels);
         all.add(AppConfig.ALL);
         return all;
+    }
+
+    /** The key of every metrics record that must be there: {@code <channel>|<days>d} per channel and window. */
+    public Set<String> metricsKeys() {
+        Set<String> keys = new TreeSet<>();
+        for (String c : channels()) {
+            for (java.time.Duration w : config.windows()) keys.add(c + "|" + w.toDays() + "d");
+        }
+        return keys;
     }
 
     private BigDecimal rate(String currency, long at) {

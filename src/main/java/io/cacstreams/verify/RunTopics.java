@@ -15,7 +15,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 
 /** The topics and application id of one run ({@code cac-verify-<run>-...}), and their creation. */
-final class RunTopics {
+public final class RunTopics {
     private RunTopics() {
     }
 
@@ -54,7 +54,7 @@ final class RunTopics {
      * Waits until every partition of {@code topics} has a leader, so that the first sends do not meet
      * NOT_LEADER_OR_FOLLOWER (a freshly created topic is announced before its leader serves it).
      */
-    static void awaitLeaders(Admin admin, List<String> topics, Duration timeout) throws Exception {
+    public static void awaitLeaders(Admin admin, List<String> topics, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             String missing = null;

@@ -81,6 +81,7 @@ public final class VerifyRun {
     private final AppConfig base;
     private final Map<String, Object> clientProperties;
     private final Options options;
+    private double oldBatchShare;
     private Hooks hooks = Hooks.NONE;
     private Duration soak;
     private Duration rssSampleInterval = Duration.ofSeconds(3);
@@ -94,6 +95,15 @@ public final class VerifyRun {
         this.base = base;
         this.clientProperties = clientProperties;
         this.options = options;
+    }
+
+    /**
+     * Once everything else is produced, re-send this share of the good events (see {@link OldBatch}): weeks later in
+     * production order, each must still be counted once. Default 0 (none).
+     */
+    public VerifyRun withOldBatch(double share) {
+        this.oldBatchShare = share;
+        return this;
     }
 
     public VerifyRun withHooks(Hooks hooks) {
@@ -170,10 +180,15 @@ public final class VerifyRun {
                     prod.produce(batches.subList(from, Math.min(batches.size(), from + perPhase)), phase);
                     prod.flush();
                 }
+                long oldBatch = resendOldBatch(prod, batches.subList(1, batches.size()), topics.fxRates(), phases - 1,
+                        log);
                 hooks.afterProduced(stage);
                 options.chaos().run(apps);
-                String pending = Quiescence.await(admin, config.applicationId(), topics.inputs(), prod.ends(),
-                        topics.outputs(), Duration.ofSeconds(6), options.timeout());
+                String pending;
+                try (OutputKeys keys = new OutputKeys(clientProperties, topics.metrics(), expected.metricsKeys())) {
+                    pending = Quiescence.await(admin, config.applicationId(), topics.inputs(), prod.ends(),
+                            topics.outputs(), keys, Duration.ofSeconds(6), options.timeout());
+                }
                 OutputSnapshot out = OutputSnapshot.read(config, clientProperties, registry, Duration.ofMinutes(2));
                 FigureCheck.Result result = FigureCheck.judge(config, expected, out, prod.badAt(), options.check());
                 List<String> mismatches = new ArrayList<>(result.mismatches());
@@ -187,8 +202,22 @@ public final class VerifyRun {
                         result.metricsChecked(), mismatches, out.alerts.size(), apps.restarts(), pending,
                         apps.all().size(), apps.kills(), result.excess(), apps.steps(),
                         apps.all().stream().map(ChildApp::log).toList(), rss,
-                        soak == null ? null : RssWatch.verdict(rss));
+                        soak == null ? null : RssWatch.verdict(rss), oldBatch);
             }
         }
+    }
+
+    /** Sends the old batch ({@link OldBatch}) of the simulated hours' events, encoded as in {@code phase}. */
+    private long resendOldBatch(Production prod, List<List<GeneratedEvent>> hours, String fxTopic, int phase,
+                                PrintStream log) {
+        if (oldBatchShare == 0) return 0;
+        List<GeneratedEvent> old = OldBatch.pick(hours.stream().flatMap(List::stream).toList(), oldBatchShare,
+                options.seed(), fxTopic);
+        prod.produce(List.of(old), phase);
+        prod.flush();
+        log.printf(Locale.ROOT, "  old batch: %d events re-sent after all others%s%n", old.size(), old.isEmpty() ? ""
+                : ", dated " + Instant.ofEpochMilli(old.get(0).occurredAt()) + " to "
+                + Instant.ofEpochMilli(old.get(old.size() - 1).occurredAt()));
+        return old.size();
     }
 }

@@ -19,7 +19,7 @@ public record VerifySummary(long produced, long good, long duplicatesSent, Map<F
                             Map<DeadLetterReason, Long> deadLetters, int metricsChecked, List<String> mismatches,
                             long alertTransitions, int restarts, String pending, int instances, int kills,
                             List<String> excess, List<String> steps, List<Path> logs, List<Long> rssSamplesKb,
-                            String rssVerdict) {
+                            String rssVerdict, long oldBatchResent) {
     public boolean ok() {
         return mismatches.isEmpty() && pending == null && rssVerdict == null;
     }
@@ -29,6 +29,7 @@ public record VerifySummary(long produced, long good, long duplicatesSent, Map<F
         line(out, "events produced", produced);
         line(out, "  good events", good);
         line(out, "  duplicates re-sent", duplicatesSent);
+        line(out, "    of which an old batch, last", oldBatchResent);
         faults.forEach((f, n) -> {
             if (f != Fault.NONE && f != Fault.DUPLICATE) line(out, "  bad: " + f, n);
         });

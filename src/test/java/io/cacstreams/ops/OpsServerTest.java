@@ -2,6 +2,7 @@ package io.cacstreams.ops;
 
 import io.cacstreams.config.OpsSettings;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import org.apache.kafka.streams.KafkaStreams.State;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -45,6 +46,18 @@ class OpsServerTest {
         assertThat(r.headers().firstValue("Content-Type")).hasValue(OpsServer.PROMETHEUS_TEXT);
         assertThat(r.body()).contains("jvm_memory_used_bytes", "jvm_threads_live_threads", "jvm_classes_loaded_classes",
                 "system_cpu_count", "process_uptime_seconds", "cac_test_events_total 3.0");
+    }
+
+    @Test
+    void rocksDbsNegativeOpenFilesCountDoesNotBreakTheScrape() throws Exception {
+        FunctionCounter.builder(OpsServer.NEGATIVE_ROCKSDB_COUNTER, this, x -> -1.0).tag("task.id", "2_0")
+                .register(server.registry());
+        Counter.builder("kafka.stream.task.process.total").tag("task.id", "2_0").register(server.registry())
+                .increment(5);
+        HttpResponse<String> r = get("/metrics");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("kafka_stream_task_process_total{task_id=\"2_0\"} 5.0")
+                .doesNotContain("number_open_files");
     }
 
     @Test

@@ -1,0 +1,220 @@
+package io.cacstreams.bench;
+
+import io.cacstreams.config.TopicNames;
+import io.cacstreams.events.Churn;
+import io.cacstreams.events.Conversion;
+import io.cacstreams.events.Lead;
+import io.cacstreams.events.MarketingSpend;
+import io.cacstreams.generator.ChannelProfile;
+import io.cacstreams.generator.EventEncoder;
+import io.cacstreams.generator.GeneratedEvent;
+import io.cacstreams.generator.SyntheticMarket;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The bench's input: the demo's synthetic market (six channels, no bad records, no duplicates), produced with the
+ * generator's encoder into a topic set of the bench's own.
+ *
+ * <p>The backlog starts on a fixed Monday, so the same {@code --events} and seed give the same events on every
+ * run (moved back by whole weeks, which keeps the daily and weekly seasonality, when the events would otherwise
+ * reach the present). The live stream of the latency phase carries the time it is sent as {@code occurredAt}.
+ */
+final class InputLoad {
+    /** A Monday, 00:00 UTC. */
+    static final Instant ANCHOR = Instant.parse("2020-01-06T00:00:00Z");
+    /** Fewer events per simulated day than the default market makes (about 700), so the span estimate is safe. */
+    private static final int MIN_EVENTS_PER_DAY = 400;
+
+    private InputLoad() {
+    }
+
+    /** What was produced: input events (fx rates apart), and the end offset each input partition reached. */
+    record Produced(long events, long fxRates, Map<TopicPartition, Long> ends, double seconds) {
+    }
+
+    /** Where a backlog of {@code events} starts so that it ends in the past. */
+    static Instant start(long events, Instant now) {
+        long days = events / MIN_EVENTS_PER_DAY + 1;
+        Instant latest = now.minus(Duration.ofDays(days + 1)).truncatedTo(ChronoUnit.DAYS);
+        if (!ANCHOR.isAfter(latest)) return ANCHOR;
+        long weeks = (Duration.between(latest, ANCHOR).toDays() + 6) / 7;
+        return ANCHOR.minus(Duration.ofDays(7 * weeks));
+    }
+
+    /** The market's events in order (history first), fx rates included, without end. */
+    static Iterator<GeneratedEvent> market(long seed, Instant start, TopicNames topics) {
+        SyntheticMarket m = new SyntheticMarket(seed, start, topics, ChannelProfile.defaults(),
+                new SyntheticMarket.Options(0, 0));
+        return new Iterator<>() {
+            private List<GeneratedEvent> batch = m.history();
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+                return true;
+            }
+
+            @Override
+            public GeneratedEvent next() {
+                while (next == batch.size()) {
+                    batch = m.nextHour();
+                    next = 0;
+                }
+                return batch.get(next++);
+            }
+        };
+    }
+
+    /** Produces the first {@code events} input events of the market (and the fx rates among them), and flushes. */
+    static Produced backlog(KafkaProducer<String, byte[]> producer, EventEncoder encoder, TopicNames topics,
+                            long events, long seed) {
+        Iterator<GeneratedEvent> market = market(seed, start(events, Instant.now()), topics);
+        Sends sends = new Sends();
+        long began = System.nanoTime();
+        long n = 0;
+        long fx = 0;
+        while (n < events) {
+            GeneratedEvent e = market.next();
+            sends.send(producer, e.topic(), e.key(), encoder.encode(e));
+            if (e.topic().equals(topics.fxRates())) fx++;
+            else n++;
+        }
+        producer.flush();
+        sends.check();
+        return new Produced(n, fx, Map.copyOf(sends.ends), (System.nanoTime() - began) / 1e9);
+    }
+
+    /**
+     * A live stream: how many input events were sent, and the send times (= occurredAt, epoch ms) and channels of
+     * those a metrics record counts (leads, conversions, churns), in production order.
+     */
+    record Live(int sent, long[] sentAt, String[] channel, Map<TopicPartition, Long> ends) {
+        int size() {
+            return sentAt.length;
+        }
+    }
+
+    /**
+     * The market of the latency phase: {@link #preload} sends its customer base (the conversions before the
+     * simulation, and the first fx rates) unpaced; {@link #stream} then sends its hours' events at a fixed rate, each
+     * with the wall-clock time it is handed to the producer as its {@code occurredAt}.
+     */
+    static final class LiveMarket {
+        private final SyntheticMarket market;
+        private final TopicNames topics;
+        private final EventEncoder encoder;
+        private final KafkaProducer<String, byte[]> producer;
+        private final Map<String, String> customerChannel = new HashMap<>();
+        private List<GeneratedEvent> hour = List.of();
+        private int next;
+
+        LiveMarket(KafkaProducer<String, byte[]> producer, EventEncoder encoder, TopicNames topics, long seed) {
+            this.market = new SyntheticMarket(seed, ANCHOR, topics, ChannelProfile.defaults(),
+                    new SyntheticMarket.Options(0, 0));
+            this.topics = topics;
+            this.encoder = encoder;
+            this.producer = producer;
+        }
+
+        /** Sends the customer base; the end offsets reached. */
+        Map<TopicPartition, Long> preload() {
+            Sends sends = new Sends();
+            for (GeneratedEvent e : market.history()) {
+                if (e.value() instanceof Conversion c) customerChannel.put(c.getCustomerId(), c.getChannel());
+                sends.send(producer, e.topic(), e.key(), encoder.encode(e));
+            }
+            producer.flush();
+            sends.check();
+            return Map.copyOf(sends.ends);
+        }
+
+        /** Sends {@code rate} input events per second for {@code duration} (fx rates on top), then flushes. */
+        Live stream(int rate, Duration duration) throws InterruptedException {
+            int total = (int) Math.min(Integer.MAX_VALUE, duration.toMillis() * rate / 1000);
+            long[] sentAt = new long[total];
+            String[] channel = new String[total];
+            int counted = 0;
+            Sends sends = new Sends();
+            long began = System.nanoTime();
+            for (int i = 0; i < total; ) {
+                GeneratedEvent e = nextEvent();
+                if (e.topic().equals(topics.fxRates())) {
+                    sends.send(producer, e.topic(), e.key(), encoder.encode(e));
+                    continue;
+                }
+                long ahead = began + (long) (i * 1e9 / rate) - System.nanoTime();
+                if (ahead > 1_000_000) Thread.sleep(ahead / 1_000_000);
+                long now = System.currentTimeMillis();
+                ((GenericRecord) e.value()).put("occurredAt", Instant.ofEpochMilli(now));
+                String c = countedChannel(e);
+                sends.send(producer, e.topic(), e.key(), encoder.encode(e));
+                if (c != null) {
+                    sentAt[counted] = now;
+                    channel[counted++] = c;
+                }
+                i++;
+            }
+            producer.flush();
+            sends.check();
+            return new Live(total, Arrays.copyOf(sentAt, counted), Arrays.copyOf(channel, counted),
+                    Map.copyOf(sends.ends));
+        }
+
+        private GeneratedEvent nextEvent() {
+            while (next == hour.size()) {
+                hour = market.nextHour();
+                next = 0;
+            }
+            return hour.get(next++);
+        }
+
+        /** The channel whose count {@code e} adds one to (a churn: its customer's); null for spend. */
+        private String countedChannel(GeneratedEvent e) {
+            Object v = e.value();
+            if (v instanceof MarketingSpend) return null;
+            if (v instanceof Lead l) return l.getChannel();
+            if (v instanceof Conversion c) {
+                customerChannel.put(c.getCustomerId(), c.getChannel());
+                return c.getChannel();
+            }
+            if (v instanceof Churn ch) {
+                String c = customerChannel.get(ch.getCustomerId());
+                if (c == null) throw new NoSuchElementException("churn of a customer never converted: " + ch);
+                return c;
+            }
+            throw new IllegalArgumentException("not an input event: " + v.getClass());
+        }
+    }
+
+    /** Sends with a callback that keeps the end offsets reached and the first failure. */
+    private static final class Sends {
+        final Map<TopicPartition, Long> ends = new ConcurrentHashMap<>();
+        final AtomicReference<Exception> failure = new AtomicReference<>();
+
+        void send(KafkaProducer<String, byte[]> producer, String topic, String key, byte[] value) {
+            producer.send(new ProducerRecord<>(topic, key, value), (meta, ex) -> {
+                if (ex != null) failure.compareAndSet(null, ex);
+                else ends.merge(new TopicPartition(meta.topic(), meta.partition()), meta.offset() + 1, Math::max);
+            });
+        }
+
+        void check() {
+            if (failure.get() != null) throw new IllegalStateException("a send failed: " + failure.get(), failure.get());
+        }
+    }
+}
