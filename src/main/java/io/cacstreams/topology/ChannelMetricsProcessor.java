@@ -190,7 +190,7 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelPartial,
             windows.step(st, bucket);
             for (ChannelPartial p : arriving.getOrDefault(st.getChannel(), List.of())) windows.apply(st, p);
             emit(st, st.getCurrentBucket(), totals(st), true, st.getActive(), st.getActiveRevenue(),
-                    st.getActiveMargin(), st.getFirstSpendBucket());
+                    st.getActiveMargin());
             stateStore.put(st.getChannel(), st);
             dirty.add(st.getChannel()); // the next snapshot shows the newly settled figures plus what is pending
         }
@@ -222,18 +222,16 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelPartial,
                 st = windows.fresh(channel, first);
             }
             long current = st.getCurrentBucket();
-            long firstSpend = st.getFirstSpendBucket();
             long active = st.getActive();
             BigDecimal revenue = st.getActiveRevenue();
             BigDecimal margin = st.getActiveMargin();
             for (ChannelPartial p : ps) {
                 current = Math.max(current, p.getBucket());
-                if (p.getCounts().getSpend().signum() > 0) firstSpend = Math.min(firstSpend, p.getBucket());
                 active += p.getActiveDelta();
                 revenue = revenue.add(p.getRevenueDelta());
                 margin = margin.add(p.getMarginDelta());
             }
-            emit(st, current, windows.provisional(st, current, ps), false, active, revenue, margin, firstSpend);
+            emit(st, current, windows.provisional(st, current, ps), false, active, revenue, margin);
         }
         dirty.clear();
     }
@@ -242,9 +240,8 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelPartial,
         return st.getWindows().stream().map(WindowTotals::getTotals).toList();
     }
 
-    /** @param firstSpend the bucket of the channel's earliest spend in what the record shows (MAX_VALUE: none) */
     private void emit(ChannelState st, long current, List<Counts> totals, boolean settled, long active,
-                      BigDecimal revenue, BigDecimal margin, long firstSpend) {
+                      BigDecimal revenue, BigDecimal margin) {
         String channel = st.getChannel();
         long end = current + settling.bucketSize();
         AlertEvaluator evaluator = AlertEvaluator.forChannel(config, channel);
@@ -261,9 +258,9 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelPartial,
                     config.horizonMonths(), config.alertsFor(channel).confidence());
             // CAC comes from spend: a window starting before the channel's first spend is not covered yet (a
             // customer history imported long before says nothing about it); a channel without spend never alerts
-            boolean covered = firstSpend <= windowStart || firstSpend == Long.MAX_VALUE;
+            boolean covered = st.getFirstSpendBucket() <= windowStart || st.getFirstSpendBucket() == Long.MAX_VALUE;
             AlertInput in = new AlertInput(channel, days, iv, e.cac(), e.ltv(), t.getSpend().doubleValue(),
-                    t.getNewCustomers(), firstSpend <= windowStart, covered, end);
+                    t.getNewCustomers(), st.getFirstSpendBucket() <= windowStart, covered, end);
             AlertState ltvState = settled ? evaluate(AlertRule.LTV_CAC_BELOW_TARGET, in, evaluator)
                     : state(AlertRule.LTV_CAC_BELOW_TARGET, in);
             AlertState noConvState = settled ? evaluate(AlertRule.NO_CONVERSIONS, in, evaluator)
