@@ -120,6 +120,10 @@ class FaultSuiteIT {
         s.put("commit.interval.ms", "3000"); // transactions open for up to 3 s: kills hit them
         s.put("session.timeout.ms", "10000");
         s.put("heartbeat.interval.ms", "2000");
+        // a target no channel meets, so that alerts fire once the 7-day window is past its warm-up (day 7 of 10);
+        // a finite LTV horizon bounds the interval's upper end even in a window without churn
+        s.put("cac.alert.channel.paid_search.threshold", "1000");
+        s.put("cac.ltv.horizon.months", "36");
         s.putAll(more);
         return s;
     }
