@@ -214,7 +214,8 @@ final class InputLoad {
         }
 
         void check() {
-            if (failure.get() != null) throw new IllegalStateException("a send failed: " + failure.get(), failure.get());
+            Exception e = failure.get();
+            if (e != null) throw new IllegalStateException("a send failed: " + e, e);
         }
     }
 }

@@ -280,8 +280,8 @@ public final class VerifyRun {
     public record Stage(ChildApp app, Admin admin, AppConfig config, PrintStream log) {
         /** Waits until the application has consumed every input record produced so far; null when it has. */
         public String awaitConsumed(Duration timeout) throws InterruptedException {
-            return Quiescence.await(admin, config.applicationId(), config.topics().inputs(), List.of(),
-                    Duration.ZERO, timeout);
+            return Quiescence.await(new Quiescence.Watch(admin, config.applicationId(), config.topics().inputs(),
+                    Map.of(), Quiescence.lagFor(config.kafka())), List.of(), null, Duration.ZERO, timeout);
         }
     }
 
@@ -474,8 +474,9 @@ public final class VerifyRun {
                 options.chaos().run(apps);
                 String pending;
                 try (OutputKeys keys = new OutputKeys(clientProperties, topics.metrics(), expected.metricsKeys())) {
-                    pending = Quiescence.await(a, config.applicationId(), topics.inputs(), prod.ends,
-                            topics.outputs(), keys, Duration.ofSeconds(6), options.timeout());
+                    pending = Quiescence.await(new Quiescence.Watch(a, config.applicationId(), topics.inputs(),
+                            prod.ends, Quiescence.lagFor(config.kafka())), topics.outputs(), keys,
+                            Duration.ofSeconds(6), options.timeout());
                 }
                 OutputSnapshot out = OutputSnapshot.read(config, clientProperties, registry, Duration.ofMinutes(2));
                 List<String> mismatches = new ArrayList<>();
