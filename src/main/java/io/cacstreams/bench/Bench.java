@@ -4,7 +4,7 @@ import io.cacstreams.config.AppConfig;
 import io.cacstreams.config.TopicNames;
 import io.cacstreams.generator.EventEncoder;
 import io.cacstreams.serde.SchemaRegistryClient;
-import io.cacstreams.verify.VerifyRun;
+import io.cacstreams.verify.RunTopics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -251,7 +251,7 @@ public final class Bench {
         names.addAll(List.of(more));
         admin.createTopics(names.stream().map(t -> new NewTopic(t, Optional.of(PARTITIONS), Optional.empty())
                 .configs(keep)).toList()).all().get();
-        VerifyRun.awaitLeaders(admin, names, Duration.ofSeconds(60));
+        RunTopics.awaitLeaders(admin, names, Duration.ofSeconds(60));
     }
 
     private Map<String, Object> producerSettings() {

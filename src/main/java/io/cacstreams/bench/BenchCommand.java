@@ -1,9 +1,9 @@
 package io.cacstreams.bench;
 
-import io.cacstreams.app.ApicurioProcess;
-import io.cacstreams.app.ConfigOptions;
-import io.cacstreams.app.EmbeddedKafka;
-import io.cacstreams.app.StreamsProperties;
+import io.cacstreams.devstack.ApicurioProcess;
+import io.cacstreams.cli.ConfigOptions;
+import io.cacstreams.devstack.EmbeddedKafka;
+import io.cacstreams.runtime.StreamsProperties;
 import io.cacstreams.config.AppConfig;
 import io.cacstreams.config.Durations;
 import io.cacstreams.verify.ChildApp;

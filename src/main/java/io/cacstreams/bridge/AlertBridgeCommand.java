@@ -1,7 +1,7 @@
 package io.cacstreams.bridge;
 
-import io.cacstreams.app.ConfigOptions;
-import io.cacstreams.app.StreamsProperties;
+import io.cacstreams.cli.ConfigOptions;
+import io.cacstreams.runtime.StreamsProperties;
 import io.cacstreams.config.AppConfig;
 import io.cacstreams.config.ConfigException;
 import io.cacstreams.config.Durations;

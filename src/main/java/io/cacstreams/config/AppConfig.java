@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -39,6 +40,7 @@ public record AppConfig(
         RegistrySettings registry,
         StateSettings state,
         OpsSettings ops,
+        QuerySettings query,
         TopicSetup topicSetup,
         Map<String, String> kafka,
         Map<String, String> source) {
@@ -86,9 +88,35 @@ public record AppConfig(
         return from(all);
     }
 
+    /**
+     * True if {@code key} names one of cac-streams' own settings: a key {@link #from} reads (whatever its value), or
+     * one of a family that carries a name ({@code cac.alert.channel.<channel>.<setting>},
+     * {@code cac.margin.channel.<channel>}, {@code cac.fx.static.<CCY>}, {@code cac.registry.ssl.<setting>}).
+     */
+    public static boolean isSetting(String key) {
+        return FixedKeys.KEYS.contains(key) || Settings.isNamedKey(key);
+    }
+
+    /** The keys of the settings that are not in a family: those that parsing the defaults reads. */
+    private static final class FixedKeys {
+        static final Set<String> KEYS;
+
+        static {
+            Settings probe = new Settings(Map.of());
+            parse(probe, Map.of());
+            KEYS = probe.keysRead();
+        }
+    }
+
     /** Parses and validates; throws {@link ConfigException} naming the first bad setting. */
     public static AppConfig from(Map<String, String> raw) {
         Settings s = new Settings(raw);
+        AppConfig cfg = parse(s, raw);
+        s.rejectUnknown();
+        return cfg;
+    }
+
+    private static AppConfig parse(Settings s, Map<String, String> raw) {
         TopicNames d = TopicNames.defaults();
         TopicNames topics = new TopicNames(
                 s.text("cac.topic.spend", d.spend()), s.text("cac.topic.leads", d.leads()),
@@ -134,13 +162,13 @@ public record AppConfig(
 
         AlertThresholds defaults = s.thresholds("cac.alert.", AlertThresholds.defaults());
         Map<String, AlertThresholds> overrides = new TreeMap<>();
-        for (String channel : s.channelsUnder("cac.alert.channel.")) {
-            overrides.put(channel, s.thresholds("cac.alert.channel." + channel + ".", defaults));
+        for (String channel : s.alertChannels()) {
+            overrides.put(channel, s.thresholds(Settings.ALERT_CHANNEL + channel + ".", defaults));
         }
         double defaultMargin = s.fraction("cac.margin.default", 1.0);
         Map<String, Double> margins = new TreeMap<>();
-        for (String key : s.withPrefix("cac.margin.channel.").keySet()) {
-            margins.put(key, s.fraction("cac.margin.channel." + key, defaultMargin));
+        for (String key : s.withPrefix(Settings.MARGIN_CHANNEL).keySet()) {
+            margins.put(key, s.fraction(Settings.MARGIN_CHANNEL + key, defaultMargin));
         }
         double discount = s.number("cac.ltv.monthly.discount.rate", 0.0);
         if (discount < 0) throw new ConfigException("cac.ltv.monthly.discount.rate", "must be >= 0");
@@ -155,17 +183,15 @@ public record AppConfig(
         String runbook = s.text("cac.alert.runbook.url", "https://runbooks.example.com/cac-streams/ltv-cac");
         AlertRouting routing = AlertRouting.from(s, kafka.getOrDefault("application.id", DEFAULT_APPLICATION_ID),
                 runbook);
-        AppConfig cfg = new AppConfig(topics, windows, bucket, s.duration("cac.grace", "1h"),
+        return new AppConfig(topics, windows, bucket, s.duration("cac.grace", "1h"),
                 s.positiveDuration("cac.max.future.skew", "1h"), s.positiveDuration("cac.fx.history", "3650d"),
                 reporting, rates,
                 s.positiveDuration("cac.dedup.retention", Durations.format(windows.get(windows.size() - 1))), s.duration("cac.churn.hold", "7d"),
                 s.positiveDuration("cac.emit.interval", "1s"), defaults, overrides,
                 runbook, routing,
                 defaultMargin, margins, discount, horizon == 0 ? OptionalInt.empty() : OptionalInt.of(horizon),
-                registry, stateSettings(s), OpsSettings.from(s), TopicSetup.from(s),
+                registry, stateSettings(s), OpsSettings.from(s), QuerySettings.from(s), TopicSetup.from(s),
                 kafka, raw);
-        s.rejectUnknown();
-        return cfg;
     }
 
     private static StateSettings stateSettings(Settings s) {

@@ -2,6 +2,7 @@ package io.cacstreams.config;
 
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -10,6 +11,16 @@ import java.util.TreeSet;
 
 /** Typed, validated reads of flat settings; remembers what was read so that a misspelt {@code cac.} key is refused. */
 final class Settings {
+    /** Per-channel alert keys: {@code cac.alert.channel.<channel>.<one of THRESHOLD_SETTINGS>}. */
+    static final String ALERT_CHANNEL = "cac.alert.channel.";
+    /** The settings of {@link #thresholds}, after their prefix. */
+    static final List<String> THRESHOLD_SETTINGS = List.of("threshold", "critical", "hysteresis", "for",
+            "min.new.customers", "confidence");
+    /** Per-channel margins: {@code cac.margin.channel.<channel>}. */
+    static final String MARGIN_CHANNEL = "cac.margin.channel.";
+    /** The families of keys that end in a name (a currency, an {@code ssl.*} setting of the registry client). */
+    static final List<String> NAMED_FAMILIES = List.of("cac.fx.static.", "cac.registry.ssl.", MARGIN_CHANNEL);
+
     private final Map<String, String> raw;
     private final Set<String> read = new HashSet<>();
 
@@ -114,26 +125,58 @@ final class Settings {
         return out;
     }
 
-    /** Channel names in keys {@code <prefix><channel>.<setting>} (the channel is all up to the last dot). */
-    Set<String> channelsUnder(String prefix) {
+    /** Channel names in keys {@code cac.alert.channel.<channel>.<setting>}. */
+    Set<String> alertChannels() {
         Set<String> out = new TreeSet<>();
         for (String k : raw.keySet()) {
-            if (k.startsWith(prefix)) {
-                String rest = k.substring(prefix.length());
-                int dot = rest.lastIndexOf('.');
-                String setting = dot < 0 ? "" : rest.substring(dot + 1);
-                if (dot <= 0 || !Set.of("threshold", "critical", "hysteresis", "for", "confidence").contains(setting)) {
-                    if (rest.endsWith(".min.new.customers")) {
-                        out.add(rest.substring(0, rest.length() - ".min.new.customers".length()));
-                        continue;
-                    }
-                    throw new ConfigException(k, "expected " + prefix
-                            + "<channel>.(threshold|critical|hysteresis|for|min.new.customers|confidence)");
+            if (k.startsWith(ALERT_CHANNEL)) {
+                String channel = alertChannel(k);
+                if (channel == null) {
+                    throw new ConfigException(k, "expected " + ALERT_CHANNEL + "<channel>.("
+                            + String.join("|", THRESHOLD_SETTINGS) + ")");
                 }
-                out.add(rest.substring(0, dot));
+                out.add(channel);
             }
         }
         return out;
+    }
+
+    /** The channel of a per-channel alert key; null if {@code key} is none. */
+    private static String alertChannel(String key) {
+        if (!key.startsWith(ALERT_CHANNEL)) return null;
+        for (String setting : THRESHOLD_SETTINGS) {
+            int end = key.length() - setting.length() - 1;
+            if (end > ALERT_CHANNEL.length() && key.endsWith("." + setting)) {
+                return key.substring(ALERT_CHANNEL.length(), end);
+            }
+        }
+        return null;
+    }
+
+    /** True if {@code key} belongs to a family of keys that carry a name (a channel, a currency, ...). */
+    static boolean isNamedKey(String key) {
+        return alertChannel(key) != null
+                || NAMED_FAMILIES.stream().anyMatch(f -> key.startsWith(f) && key.length() > f.length());
+    }
+
+    /** {@code key} lower-cased, but for the channel name of a per-channel key (alert or margin), which keeps its case. */
+    static String lowerCaseButChannel(String key) {
+        String lower = key.toLowerCase(Locale.ROOT);
+        if (lower.startsWith(MARGIN_CHANNEL)) return MARGIN_CHANNEL + key.substring(MARGIN_CHANNEL.length());
+        if (lower.startsWith(ALERT_CHANNEL)) {
+            for (String setting : THRESHOLD_SETTINGS) {
+                int end = key.length() - setting.length() - 1;
+                if (end > ALERT_CHANNEL.length() && lower.endsWith("." + setting)) {
+                    return ALERT_CHANNEL + key.substring(ALERT_CHANNEL.length(), end) + "." + setting;
+                }
+            }
+        }
+        return lower;
+    }
+
+    /** The keys read so far. */
+    Set<String> keysRead() {
+        return Set.copyOf(read);
     }
 
     void rejectUnknown() {

@@ -128,12 +128,19 @@ public final class SyntheticMarket {
         return withFaults(out, t0);
     }
 
+    /**
+     * The bottom of the drift: a quarter of the usual conversion rate, so paid_social's true LTV:CAC falls to about
+     * 1.3, a drop its counts can tell from noise at the alerts' 90 % confidence within days (at 0.45 it bottomed at
+     * 2.4, which the 7-day window's counts cannot tell from 3 with that confidence).
+     */
+    static final double DRIFT_BOTTOM = 0.25;
+
     /** Multiplier of the drifting channel's conversion rate: sags from day 12 to 20, recovers from day 35 to 45. */
     static double drift(double day) {
         if (day < 12 || day >= 45) return 1.0;
-        if (day < 20) return 1.0 - 0.55 * (day - 12) / 8;
-        if (day < 35) return 0.45;
-        return 0.45 + 0.55 * (day - 35) / 10;
+        if (day < 20) return 1.0 - (1 - DRIFT_BOTTOM) * (day - 12) / 8;
+        if (day < 35) return DRIFT_BOTTOM;
+        return DRIFT_BOTTOM + (1 - DRIFT_BOTTOM) * (day - 35) / 10;
     }
 
     private List<GeneratedEvent> withFaults(List<GeneratedEvent> events, long t0) {

@@ -17,11 +17,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Builds the registry client's {@link SSLContext} from Kafka-style {@code ssl.*} settings: truststore and keystore
- * location, password and type (JKS by default, which also reads PKCS12; PKCS12 works too), and
- * {@code ssl.key.password} (defaults to the keystore password). Errors name the setting, never a password.
+ * Builds an {@link SSLContext} from Kafka-style {@code ssl.*} settings (the registry client's, the query server's):
+ * truststore and keystore location, password and type (JKS by default, which also reads PKCS12; PKCS12 works too),
+ * and {@code ssl.key.password} (defaults to the keystore password). Errors name the setting, never a password.
  */
-final class SslContexts {
+public final class SslContexts {
     static final String TRUSTSTORE_LOCATION = "ssl.truststore.location";
     static final String TRUSTSTORE_PASSWORD = "ssl.truststore.password";
     static final String TRUSTSTORE_TYPE = "ssl.truststore.type";
@@ -29,7 +29,7 @@ final class SslContexts {
     static final String KEYSTORE_PASSWORD = "ssl.keystore.password";
     static final String KEYSTORE_TYPE = "ssl.keystore.type";
     static final String KEY_PASSWORD = "ssl.key.password";
-    private static final String SETTING_PREFIX = "cac.registry.";
+    private static final String REGISTRY_PREFIX = "cac.registry.";
 
     private SslContexts() {
     }
@@ -40,35 +40,44 @@ final class SslContexts {
                 ssl.getOrDefault(KEY_PASSWORD, ""));
     }
 
-    /** The context for {@code ssl}, or null when it names neither a truststore nor a keystore (JDK defaults). */
+    /** The registry client's context: {@link #build(String, Map)} with settings under {@code cac.registry.}. */
     static SSLContext build(Map<String, String> ssl) {
+        return build(REGISTRY_PREFIX, ssl);
+    }
+
+    /**
+     * The context for {@code ssl}, or null when it names neither a truststore nor a keystore (JDK defaults). Errors
+     * name the setting as {@code settingPrefix + "ssl...."}.
+     */
+    public static SSLContext build(String settingPrefix, Map<String, String> ssl) {
         String trustLocation = ssl.get(TRUSTSTORE_LOCATION);
         String keyLocation = ssl.get(KEYSTORE_LOCATION);
         if (isBlank(trustLocation) && isBlank(keyLocation)) return null;
         TrustManager[] trustManagers = null;
         KeyManager[] keyManagers = null;
         if (!isBlank(trustLocation)) {
-            KeyStore trustStore = load(TRUSTSTORE_LOCATION, trustLocation, ssl.get(TRUSTSTORE_PASSWORD),
+            KeyStore trustStore = load(settingPrefix, TRUSTSTORE_LOCATION, trustLocation, ssl.get(TRUSTSTORE_PASSWORD),
                     ssl.get(TRUSTSTORE_TYPE));
             try {
                 TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
                 tmf.init(trustStore);
                 trustManagers = tmf.getTrustManagers();
             } catch (GeneralSecurityException e) {
-                throw new ConfigException(SETTING_PREFIX + TRUSTSTORE_LOCATION,
+                throw new ConfigException(settingPrefix + TRUSTSTORE_LOCATION,
                         "cannot use truststore " + trustLocation + ": " + Text.describe(e, 200));
             }
         }
         if (!isBlank(keyLocation)) {
             String storePassword = ssl.get(KEYSTORE_PASSWORD);
-            KeyStore keyStore = load(KEYSTORE_LOCATION, keyLocation, storePassword, ssl.get(KEYSTORE_TYPE));
+            KeyStore keyStore = load(settingPrefix, KEYSTORE_LOCATION, keyLocation, storePassword,
+                    ssl.get(KEYSTORE_TYPE));
             String keyPassword = ssl.getOrDefault(KEY_PASSWORD, storePassword);
             try {
                 KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
                 kmf.init(keyStore, keyPassword == null ? new char[0] : keyPassword.toCharArray());
                 keyManagers = kmf.getKeyManagers();
             } catch (GeneralSecurityException e) {
-                throw new ConfigException(SETTING_PREFIX + KEY_PASSWORD,
+                throw new ConfigException(settingPrefix + KEY_PASSWORD,
                         "cannot read the private key in keystore " + keyLocation + ": " + Text.describe(e, 200));
             }
         }
@@ -77,17 +86,17 @@ final class SslContexts {
             context.init(keyManagers, trustManagers, null);
             return context;
         } catch (GeneralSecurityException e) {
-            throw new ConfigException(SETTING_PREFIX + "ssl", "cannot create a TLS context: " + Text.describe(e, 200));
+            throw new ConfigException(settingPrefix + "ssl", "cannot create a TLS context: " + Text.describe(e, 200));
         }
     }
 
-    private static KeyStore load(String setting, String location, String password, String type) {
+    private static KeyStore load(String settingPrefix, String setting, String location, String password, String type) {
         String storeType = isBlank(type) ? "JKS" : type.strip();
         KeyStore store;
         try {
             store = KeyStore.getInstance(storeType);
         } catch (GeneralSecurityException e) {
-            throw new ConfigException(SETTING_PREFIX + setting.replace("location", "type"),
+            throw new ConfigException(settingPrefix + setting.replace("location", "type"),
                     "unsupported store type '" + storeType + "'");
         }
         Path path = Path.of(location);
@@ -96,7 +105,7 @@ final class SslContexts {
             return store;
         } catch (IOException | GeneralSecurityException e) {
             // The JDK's messages (e.g. "keystore password was incorrect") never contain the password itself.
-            throw new ConfigException(SETTING_PREFIX + setting,
+            throw new ConfigException(settingPrefix + setting,
                     "cannot load " + storeType + " store " + location + ": " + Text.describe(e, 200));
         }
     }

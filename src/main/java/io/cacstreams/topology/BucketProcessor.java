@@ -16,6 +16,8 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.StoreBuilder;
 
 import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -50,11 +52,12 @@ final class BucketProcessor implements Processor<String, ChannelFact, String, Ro
 
     static ProcessorSupplier<String, ChannelFact, String, Routed> supplier(AppConfig config,
                                                                            TopologyObserver observer) {
-        Set<StoreBuilder<?>> stores = Set.of(
+        // ordered: the stores are listed in this order in the topology's description (a golden test)
+        Set<StoreBuilder<?>> stores = new LinkedHashSet<>(List.of(
                 StoreFactory.kv(config, StoreNames.EVENT_IDS, Serdes.Bytes(), Serdes.String()),
                 StoreFactory.kv(config, StoreNames.BUCKET_PARTIALS, Serdes.Bytes(),
                         StoreFactory.serde(ChannelPartial.class)),
-                StoreFactory.kv(config, StoreNames.BUCKET_PROGRESS, Serdes.String(), Serdes.String()));
+                StoreFactory.kv(config, StoreNames.BUCKET_PROGRESS, Serdes.String(), Serdes.String())));
         return new ProcessorSupplier<>() {
             @Override
             public Processor<String, ChannelFact, String, Routed> get() {

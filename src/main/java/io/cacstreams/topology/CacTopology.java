@@ -9,6 +9,7 @@ import io.cacstreams.events.MarketingSpend;
 import io.cacstreams.internal.ChannelFact;
 import io.cacstreams.internal.ChannelPartial;
 import io.cacstreams.internal.CustomerEvent;
+import io.cacstreams.query.MetricsViewTopology;
 import io.cacstreams.serde.AvroCodec;
 import io.cacstreams.serde.SchemaRegistryClient;
 import org.apache.avro.specific.SpecificRecord;
@@ -111,6 +112,9 @@ public final class CacTopology {
             outputs.get("emitted-alerts")
                     .mapValues(v -> ((Routed.Alert) v).alert(), Named.as("alerts-values"))
                     .to(topics.alerts().name(), topics.alerts().produced("alerts-sink"));
+
+            // the query API's state, from the two outputs above (a sub-topology of its own; see MetricsViewTopology)
+            MetricsViewTopology.addTo(builder, config, registry);
             return builder.build();
         }
 

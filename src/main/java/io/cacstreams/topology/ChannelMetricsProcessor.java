@@ -28,6 +28,8 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
@@ -36,6 +38,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -52,6 +55,7 @@ import java.util.TreeMap;
  * </ul>
  */
 final class ChannelMetricsProcessor implements Processor<String, ChannelPartial, String, Routed> {
+    private static final Logger log = LoggerFactory.getLogger(ChannelMetricsProcessor.class);
     private static final String SETTLED = "~settled";
     private final AppConfig config;
     private final Settling settling;
@@ -78,14 +82,15 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelPartial,
 
     static ProcessorSupplier<String, ChannelPartial, String, Routed> supplier(AppConfig config,
                                                                               TopologyObserver observer) {
-        Set<StoreBuilder<?>> stores = Set.of(
+        // ordered: the stores are listed in this order in the topology's description (a golden test)
+        Set<StoreBuilder<?>> stores = new LinkedHashSet<>(List.of(
                 StoreFactory.kv(config, StoreNames.CHANNEL_STATE, Serdes.String(),
                         StoreFactory.serde(ChannelState.class)),
                 StoreFactory.kv(config, StoreNames.CHANNEL_BUCKETS, Serdes.Bytes(), StoreFactory.serde(Counts.class)),
                 StoreFactory.kv(config, StoreNames.CHANNEL_PENDING, Serdes.Bytes(),
                         StoreFactory.serde(ChannelPartial.class)),
                 StoreFactory.kv(config, StoreNames.CHANNEL_PROGRESS, Serdes.String(), Serdes.String()),
-                StoreFactory.kv(config, StoreNames.ALERT_STATE, Serdes.String(), StoreFactory.serde(AlertState.class)));
+                StoreFactory.kv(config, StoreNames.ALERT_STATE, Serdes.String(), StoreFactory.serde(AlertState.class))));
         return new ProcessorSupplier<>() {
             @Override
             public Processor<String, ChannelPartial, String, Routed> get() {
@@ -130,7 +135,12 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelPartial,
         }
         // only after an idle upstream partition can a partial come for a bucket settled already: it counts from the
         // next settled bucket on (docs/semantics.md, "Idle partitions")
-        if (settledUpTo != null && p.getSettle() < settledUpTo) p.setSettle(settledUpTo);
+        if (settledUpTo != null && p.getSettle() < settledUpTo) {
+            log.info("counts of {} for bucket {} arrived after bucket {} settled (an input partition was idle): they"
+                    + " count from bucket {} on", p.getChannel(), Instant.ofEpochMilli(p.getBucket()),
+                    Instant.ofEpochMilli(p.getSettle()), Instant.ofEpochMilli(settledUpTo));
+            p.setSettle(settledUpTo);
+        }
         Bytes key = pendingKey(p.getSettle(), p.getChannel(), p.getBucket());
         ChannelPartial held = pending.get(key);
         if (held == null) {

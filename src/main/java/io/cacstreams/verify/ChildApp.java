@@ -96,7 +96,7 @@ public final class ChildApp implements AutoCloseable {
 
     /** Whether {@link ConfigLoader} would read the environment variable {@code name} as a setting. */
     private static boolean isSettingVariable(String name) {
-        return !ConfigLoader.fromEnvironment(Map.of(name, "")).isEmpty();
+        return !ConfigLoader.fromEnvironment(Map.of(name, "")).settings().isEmpty();
     }
 
     /** (Re)writes the settings, created owner-only from the start (not made so afterwards). */

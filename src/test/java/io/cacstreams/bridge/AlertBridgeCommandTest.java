@@ -1,7 +1,7 @@
 package io.cacstreams.bridge;
 
-import io.cacstreams.app.Main;
-import io.cacstreams.app.TopologySource;
+import io.cacstreams.cli.Main;
+import io.cacstreams.runtime.TopologySource;
 import io.cacstreams.config.AppConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,7 @@
 package io.cacstreams.bridge;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.cacstreams.app.EmbeddedKafka;
+import io.cacstreams.devstack.EmbeddedKafka;
 import io.cacstreams.config.AppConfig;
 import io.cacstreams.config.TopicSetup;
 import io.cacstreams.events.AlertRule;

@@ -1,12 +1,20 @@
 package io.cacstreams.config;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
+import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -42,7 +50,7 @@ class ConfigLoaderTest {
                 "KAFKA_HOME", "/opt/kafka",
                 "CAC_", "ignored");
 
-        assertThat(ConfigLoader.fromEnvironment(env)).containsExactlyInAnyOrderEntriesOf(Map.of(
+        assertThat(ConfigLoader.fromEnvironment(env).settings()).containsExactlyInAnyOrderEntriesOf(Map.of(
                 "num.stream.threads", "4",
                 "cac.registry.url", "http://registry:8081",
                 "sasl.jaas.config", "jaas",
@@ -62,10 +70,86 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void unknownCacVariableIsRefusedByAppConfigNamingTheKey() {
-        Map<String, String> merged = ConfigLoader.merge(Map.of(), Map.of("CAC_TRESHOLD", "2"), Map.of());
-        assertThatThrownBy(() -> AppConfig.from(merged)).isInstanceOf(ConfigException.class)
-                .hasMessageStartingWith("cac.treshold: unknown setting");
+    void kubernetesServiceLinksAreIgnoredAndListedNotReadAsSettings() {
+        // what the kubelet injects for a Service named cac-streams (port 8080, named "ops") and one named kafka
+        Map<String, String> env = new TreeMap<>(Map.of(
+                "CAC_STREAMS_PORT", "tcp://10.0.0.7:8080",
+                "CAC_STREAMS_PORT_8080_TCP", "tcp://10.0.0.7:8080",
+                "CAC_STREAMS_PORT_8080_TCP_ADDR", "10.0.0.7",
+                "CAC_STREAMS_PORT_8080_TCP_PORT", "8080",
+                "CAC_STREAMS_PORT_8080_TCP_PROTO", "tcp",
+                "CAC_STREAMS_SERVICE_HOST", "10.0.0.7",
+                "CAC_STREAMS_SERVICE_PORT", "8080",
+                "CAC_STREAMS_SERVICE_PORT_OPS", "8080"));
+        env.putAll(Map.of(
+                "KAFKA_PORT", "tcp://10.0.0.9:9092",
+                "KAFKA_SERVICE_HOST", "10.0.0.9",
+                "KAFKA_PORT_9092_TCP_ADDR", "10.0.0.9",
+                "KAFKA_BOOTSTRAP_SERVERS", "kafka:9092",
+                "CAC_OPS_PORT", "9100"));
+
+        ConfigLoader.Environment read = ConfigLoader.fromEnvironment(env);
+
+        assertThat(read.settings()).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "bootstrap.servers", "kafka:9092", "cac.ops.port", "9100"));
+        assertThat(read.ignored()).containsExactly("CAC_STREAMS_PORT", "CAC_STREAMS_PORT_8080_TCP",
+                "CAC_STREAMS_PORT_8080_TCP_ADDR", "CAC_STREAMS_PORT_8080_TCP_PORT", "CAC_STREAMS_PORT_8080_TCP_PROTO",
+                "CAC_STREAMS_SERVICE_HOST", "CAC_STREAMS_SERVICE_PORT", "CAC_STREAMS_SERVICE_PORT_OPS",
+                "KAFKA_PORT", "KAFKA_PORT_9092_TCP_ADDR", "KAFKA_SERVICE_HOST");
+        assertThat(AppConfig.from(ConfigLoader.merge(Map.of(), env, Map.of())).ops().port()).isEqualTo(9100);
+    }
+
+    @Test
+    void aMisspeltVariableIsIgnoredButAMisspeltKeyInTheFileOrAFlagIsRefused() {
+        assertThat(ConfigLoader.fromEnvironment(Map.of("CAC_TRESHOLD", "2")).ignored()).containsExactly("CAC_TRESHOLD");
+        assertThatThrownBy(() -> AppConfig.from(ConfigLoader.merge(Map.of("cac.treshold", "2"), Map.of(), Map.of())))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("cac.treshold: unknown setting");
+        assertThatThrownBy(() -> AppConfig.from(ConfigLoader.merge(Map.of(), Map.of(), Map.of("cac.treshold", "2"))))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("cac.treshold: unknown setting");
+        // a variable naming a real setting with a bad value is still refused
+        assertThatThrownBy(() -> AppConfig.from(ConfigLoader.merge(Map.of(), Map.of("CAC_OPS_PORT", "tcp://x:1"),
+                Map.of()))).isInstanceOf(ConfigException.class).hasMessageStartingWith("cac.ops.port: ");
+    }
+
+    @Test
+    void channelNamesInVariableNamesKeepTheirCase() {
+        Map<String, String> env = Map.of(
+                "CAC_ALERT_CHANNEL_ALL_THRESHOLD", "2",
+                "CAC_ALERT_CHANNEL_paid__search_MIN_NEW_CUSTOMERS", "5",
+                "CAC_ALERT_CHANNEL_Email_FOR", "1h",
+                "CAC_MARGIN_CHANNEL_Email", "0.5",
+                "CAC_FX_STATIC_EUR", "1.1");
+
+        assertThat(ConfigLoader.fromEnvironment(env).settings()).containsOnlyKeys(
+                "cac.alert.channel.ALL.threshold", "cac.alert.channel.paid_search.min.new.customers",
+                "cac.alert.channel.Email.for", "cac.margin.channel.Email", "cac.fx.static.eur");
+        AppConfig cfg = AppConfig.from(ConfigLoader.merge(Map.of(), env, Map.of()));
+        assertThat(cfg.alertsFor("ALL").threshold()).isEqualTo(2.0);
+        assertThat(cfg.alertsFor("all")).isEqualTo(cfg.alertDefaults());
+        assertThat(cfg.alertsFor("paid_search").minNewCustomers()).isEqualTo(5);
+        assertThat(cfg.alertsFor("Email").forSpan()).isEqualTo(Duration.ofHours(1));
+        assertThat(cfg.marginFor("Email")).isEqualTo(0.5);
+        assertThat(cfg.staticRate("EUR")).contains(new BigDecimal("1.1"));
+    }
+
+    @Test
+    void loadWarnsOnceListingTheIgnoredVariablesButNotTheirValues() {
+        Logger logger = (Logger) LoggerFactory.getLogger(ConfigLoader.class);
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            ConfigLoader.load(null, Map.of("CAC_STREAMS_PORT", "tcp://10.0.0.7:8080", "CAC_STREAMS_SERVICE_HOST",
+                    "10.0.0.7", "CAC_OPS_PORT", "9100"), Map.of());
+            ConfigLoader.load(null, Map.of("CAC_OPS_PORT", "9100"), Map.of());
+        } finally {
+            logger.detachAppender(appender);
+        }
+        assertThat(appender.list).singleElement().satisfies(e -> {
+            assertThat(e.getLevel()).isEqualTo(Level.WARN);
+            assertThat(e.getFormattedMessage()).endsWith(": CAC_STREAMS_PORT, CAC_STREAMS_SERVICE_HOST")
+                    .doesNotContain("10.0.0.7");
+        });
     }
 
     @Test

@@ -1,6 +1,6 @@
 package io.cacstreams.e2e;
 
-import io.cacstreams.app.ApicurioProcess;
+import io.cacstreams.devstack.ApicurioProcess;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -2,8 +2,8 @@ package io.cacstreams.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.cacstreams.app.ApicurioProcess;
-import io.cacstreams.app.EmbeddedKafka;
+import io.cacstreams.devstack.ApicurioProcess;
+import io.cacstreams.devstack.EmbeddedKafka;
 import io.cacstreams.config.TopicNames;
 import io.cacstreams.events.AlertSeverity;
 import io.cacstreams.events.AlertStatus;
@@ -46,30 +46,40 @@ import static org.assertj.core.api.Assertions.fail;
 
 /**
  * The Confluent wire format against a client the project did not write: Debian's python3-confluent-kafka
- * (librdkafka) and its legacy {@code confluent_kafka.avro} serializer (on python3-avro), run with /usr/bin/python3
+ * (librdkafka) and its legacy {@code confluent_kafka.avro} serializer (on python3-avro), run with Debian's python3
  * (src/test/python/wire_compat.py), against the same Apicurio registry as cac-streams. Python produces the inputs
  * (decimal amounts as Decimal with scale 4, timestamp-millis as datetimes) with the schemas in schemas/; cac-streams
  * must count them exactly; then Python consumes every output record (metrics, alerts, dead letters), decodes it
  * through the registry, and it must equal what cac-streams' own serde reads, field by field.
  *
- * <p>Without the Python modules this test fails (CI installs them, see .ci/run), unless CAC_SKIP_PYTHON=1.
+ * <p>The test gets the Debian packages by itself if they are not installed ({@link DebianPython}: downloaded and
+ * unpacked under target/, nothing installed); where that is impossible (no apt-get, no package lists and not root)
+ * it fails saying what to install, unless CAC_SKIP_PYTHON=1.
  */
 class PythonWireCompatIT {
-    private static final String PYTHON = "/usr/bin/python3";
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Path BASE = Path.of(System.getProperty("basedir", "."));
     private static final Path SCRIPT = BASE.resolve("src/test/python/wire_compat.py");
     private static final Path SCHEMAS = BASE.resolve("schemas");
+    private static final Path DEBIAN_PYTHON = BASE.resolve("target/debian-python");
     private static EmbeddedKafka kafka;
     private static ApicurioProcess apicurio;
 
+    private static DebianPython.Interpreter python;
     private static String pythonProblem;
 
     @BeforeAll
     static void start() throws Exception {
-        pythonProblem = probePython();
-        if (pythonProblem != null) return; // reported by requirePythonClient, as a failure or a skip
+        long t0 = System.nanoTime();
+        try {
+            python = DebianPython.find(DEBIAN_PYTHON);
+            System.out.printf("python client: %s; ready in %d ms%n", python.versions(),
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+        } catch (DebianPython.Unavailable e) {
+            pythonProblem = e.getMessage();
+            return; // reported by requirePythonClient, as a failure or a skip
+        }
         kafka = EmbeddedKafka.start();
         apicurio = Infra.startApicurio("python-wire-compat");
     }
@@ -86,19 +96,7 @@ class PythonWireCompatIT {
         if (pythonProblem == null) return;
         Assumptions.assumeFalse("1".equals(System.getenv("CAC_SKIP_PYTHON")),
                 "CAC_SKIP_PYTHON=1, skipped: " + pythonProblem);
-        fail(pythonProblem + ". Install Debian's python3-confluent-kafka python3-avro python3-requests (.ci/run "
-                + "does), or set CAC_SKIP_PYTHON=1 to skip this test.");
-    }
-
-    /** Null if /usr/bin/python3 has the client modules (their versions are printed), else what is wrong. */
-    private static String probePython() throws Exception {
-        if (!Files.isExecutable(Path.of(PYTHON))) return PYTHON + " does not exist";
-        Py probe = python(Duration.ofSeconds(30), List.of("-c", "import confluent_kafka, confluent_kafka.avro, "
-                + "avro, requests; print('confluent-kafka', confluent_kafka.version()[0], 'librdkafka', "
-                + "confluent_kafka.libversion()[0], 'avro', avro.__version__, 'requests', requests.__version__)"));
-        if (probe.exit() != 0) return PYTHON + " cannot import the client modules: " + lastLine(probe.err());
-        System.out.println("python client: " + probe.out().strip());
-        return null;
+        fail(pythonProblem);
     }
 
     @Test
@@ -306,25 +304,14 @@ class PythonWireCompatIT {
     }
 
     private static Py python(Duration timeout, List<String> args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add(PYTHON);
-        command.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(command);
-        Map<String, String> env = pb.environment();
-        // Debian's interpreter and packages only: nothing from a virtualenv, pyenv or the user's site-packages
-        env.remove("PYTHONPATH");
-        env.remove("PYTHONHOME");
-        env.remove("PYTHONSTARTUP");
-        env.put("PYTHONNOUSERSITE", "1");
-        env.put("PYTHONDONTWRITEBYTECODE", "1");
-        env.put("PYTHONIOENCODING", "utf-8");
+        ProcessBuilder pb = python.command(args);
         Path out = Files.createTempFile("wire-compat-", ".out");
         Path err = Files.createTempFile("wire-compat-", ".err");
         try {
             Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
-                fail(String.join(" ", command) + " did not finish within " + timeout.toSeconds() + " s; stderr: "
+                fail(String.join(" ", pb.command()) + " did not finish within " + timeout.toSeconds() + " s; stderr: "
                         + Files.readString(err));
             }
             return new Py(p.exitValue(), Files.readString(out), Files.readString(err));
@@ -332,10 +319,5 @@ class PythonWireCompatIT {
             Files.deleteIfExists(out);
             Files.deleteIfExists(err);
         }
-    }
-
-    private static String lastLine(String text) {
-        String[] lines = text.strip().split("\\R");
-        return lines[lines.length - 1];
     }
 }

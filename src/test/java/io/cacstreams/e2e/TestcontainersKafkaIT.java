@@ -1,6 +1,6 @@
 package io.cacstreams.e2e;
 
-import io.cacstreams.app.ApicurioProcess;
+import io.cacstreams.devstack.ApicurioProcess;
 import io.cacstreams.config.TopicNames;
 import io.cacstreams.events.ChannelMetrics;
 import io.cacstreams.events.DeadLetterReason;

@@ -1,7 +1,7 @@
 package io.cacstreams.faults;
 
-import io.cacstreams.app.ApicurioProcess;
-import io.cacstreams.app.EmbeddedKafka;
+import io.cacstreams.devstack.ApicurioProcess;
+import io.cacstreams.devstack.EmbeddedKafka;
 import io.cacstreams.config.AppConfig;
 import io.cacstreams.events.MarketingSpend;
 import io.cacstreams.generator.Fault;
@@ -9,7 +9,9 @@ import io.cacstreams.generator.GeneratedEvent;
 import io.cacstreams.serde.AvroCodec;
 import io.cacstreams.serde.SchemaRegistryClient;
 import io.cacstreams.verify.ChildApp;
+import io.cacstreams.verify.Hooks;
 import io.cacstreams.verify.VerifyRun;
+import io.cacstreams.verify.VerifySummary;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
@@ -92,7 +94,7 @@ class BadInputAndOutageIT {
     @Test
     void floodOfBadRecordsGoesToTheDeadLetterTopicAndEveryGoodOneIsCounted() throws Exception {
         Path dir = workDir("bad-flood");
-        VerifyRun.Summary s = new VerifyRun(base(apicurio.ccompatUrl(), JAAS_SECRET, dir), testClients(),
+        VerifySummary s = new VerifyRun(base(apicurio.ccompatUrl(), JAAS_SECRET, dir), testClients(),
                 options(dir, 0.25, 0.02)).run(System.out);
         s.print(System.out);
         assertThat(s.mismatches()).as("mismatches").isEmpty();
@@ -113,8 +115,8 @@ class BadInputAndOutageIT {
     @Test
     void producerWithoutIdempotenceResendingEventsIsCountedOnce() throws Exception {
         Path dir = workDir("no-idempotence");
-        VerifyRun.Summary s = new VerifyRun(base(apicurio.ccompatUrl(), JAAS_SECRET, dir), testClients(),
-                options(dir, 0.0, 0.3)).withHooks(new VerifyRun.Hooks() {
+        VerifySummary s = new VerifyRun(base(apicurio.ccompatUrl(), JAAS_SECRET, dir), testClients(),
+                options(dir, 0.0, 0.3)).withHooks(new Hooks() {
             @Override
             public Map<String, Object> producerOverrides() {
                 return Map.of(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false, ProducerConfig.RETRIES_CONFIG, 10,
@@ -133,15 +135,15 @@ class BadInputAndOutageIT {
     void producersMovingToANewerCompatibleSchemaMidStreamAreBothCounted() throws Exception {
         Path dir = workDir("schema-v2");
         SpendV2Encoder v2 = new SpendV2Encoder();
-        VerifyRun.Summary s = new VerifyRun(base(apicurio.ccompatUrl(), JAAS_SECRET, dir), testClients(),
-                options(dir, 0.02, 0.02)).withHooks(new VerifyRun.Hooks() {
+        VerifySummary s = new VerifyRun(base(apicurio.ccompatUrl(), JAAS_SECRET, dir), testClients(),
+                options(dir, 0.02, 0.02)).withHooks(new Hooks() {
             @Override
             public int phases() {
                 return 2;
             }
 
             @Override
-            public void beforePhase(int phase, VerifyRun.Stage stage) {
+            public void beforePhase(int phase, Hooks.Stage stage) {
                 v2.register(stage.config().topics().spend()); // under the same subject, while the app runs
             }
 
@@ -173,15 +175,15 @@ class BadInputAndOutageIT {
         List<String> notes = new ArrayList<>();
         try (TcpProxy proxy = new TcpProxy(apicurio.port())) {
             String viaProxy = "http://127.0.0.1:" + proxy.port() + ApicurioProcess.CCOMPAT_PATH;
-            VerifyRun.Summary s = new VerifyRun(base(viaProxy, JAAS_SECRET, dir), testClients(),
-                    options(dir, 0.0, 0.02)).withHooks(new VerifyRun.Hooks() {
+            VerifySummary s = new VerifyRun(base(viaProxy, JAAS_SECRET, dir), testClients(),
+                    options(dir, 0.0, 0.02)).withHooks(new Hooks() {
                 @Override
                 public int phases() {
                     return 3;
                 }
 
                 @Override
-                public void beforePhase(int phase, VerifyRun.Stage stage) throws Exception {
+                public void beforePhase(int phase, Hooks.Stage stage) throws Exception {
                     if (phase == 1) {
                         String pending = stage.awaitConsumed(Duration.ofSeconds(90));
                         assertThat(pending).as("first third processed before the outage").isNull();
@@ -204,7 +206,7 @@ class BadInputAndOutageIT {
                 }
 
                 @Override
-                public void afterProduced(VerifyRun.Stage stage) throws Exception {
+                public void afterProduced(Hooks.Stage stage) throws Exception {
                     // keep the registry away long enough for the v2 records to hit it (the codec gives up after
                     // about 6 s of retries), and for at least 15 s in all
                     long until = Math.max(outageStart.get() + Duration.ofSeconds(15).toNanos(),
@@ -265,7 +267,7 @@ class BadInputAndOutageIT {
         Path dir = workDir("soak");
         VerifyRun.Options o = new VerifyRun.Options(60, 0.5, 11, 0.01, 0.01, 0, Duration.ofSeconds(150), jar(),
                 List.of("-Xms256m", "-Xmx256m", "-XX:+AlwaysPreTouch"), dir);
-        VerifyRun.Summary s = new VerifyRun(base(apicurio.ccompatUrl(), JAAS_SECRET, dir), testClients(), o)
+        VerifySummary s = new VerifyRun(base(apicurio.ccompatUrl(), JAAS_SECRET, dir), testClients(), o)
                 .withSoak(Duration.ofSeconds(75), Duration.ofSeconds(2)).run(System.out);
         s.print(System.out);
         assertThat(s.rssSamplesKb()).hasSizeGreaterThan(20);
@@ -283,6 +285,7 @@ class BadInputAndOutageIT {
         s.put("cac.registry.url", registryUrl);
         s.put("cac.registry.basic.auth.user.info", "cac:" + REGISTRY_SECRET);
         s.put("cac.ops.port", "0");
+        s.put("cac.query.port", "0");
         s.put("state.dir", dir.resolve("state").toAbsolutePath().toString());
         return AppConfig.from(s);
     }

@@ -1,11 +1,14 @@
 package io.cacstreams.faults;
 
-import io.cacstreams.app.ApicurioProcess;
-import io.cacstreams.app.EmbeddedKafka;
+import io.cacstreams.devstack.ApicurioProcess;
+import io.cacstreams.devstack.EmbeddedKafka;
 import io.cacstreams.config.AppConfig;
+import io.cacstreams.verify.Chaos;
 import io.cacstreams.verify.ChildApp;
+import io.cacstreams.verify.Instances;
 import io.cacstreams.verify.OutputSnapshot;
 import io.cacstreams.verify.VerifyRun;
+import io.cacstreams.verify.VerifySummary;
 import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -113,6 +116,7 @@ class FaultSuiteIT {
         Map<String, String> s = new TreeMap<>(kafka.clientProperties());
         s.put("cac.registry.url", registry.ccompatUrl());
         s.put("cac.ops.port", "0");
+        s.put("cac.query.port", "0");
         s.put("commit.interval.ms", "3000"); // transactions open for up to 3 s: kills hit them
         s.put("session.timeout.ms", "10000");
         s.put("heartbeat.interval.ms", "2000");
@@ -126,7 +130,7 @@ class FaultSuiteIT {
                 List.of("-Xmx384m", "-XX:+UseSerialGC", "-Dlogback.configurationFile=" + logback), workDir);
     }
 
-    private record Outcome(VerifyRun.Summary summary, String printed, double seconds) {
+    private record Outcome(VerifySummary summary, String printed, double seconds) {
     }
 
     private static Outcome run(String name, Map<String, String> settings, VerifyRun.Options o, int brokerRestarts)
@@ -135,7 +139,7 @@ class FaultSuiteIT {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         PrintStream tee = new PrintStream(new TeeStream(buf, System.out), true, StandardCharsets.UTF_8);
         System.out.println("=== " + name);
-        VerifyRun.Summary s = new VerifyRun(AppConfig.from(base(settings)), new HashMap<>(kafka.clientProperties()), o)
+        VerifySummary s = new VerifyRun(AppConfig.from(base(settings)), new HashMap<>(kafka.clientProperties()), o)
                 .run(tee);
         s.print(tee);
         double secs = (System.nanoTime() - t0) / 1e9;
@@ -180,7 +184,7 @@ class FaultSuiteIT {
     }
 
     /** Kills, and reports whether a transaction was open on an output topic at that moment (read just after). */
-    private static boolean killMidTransaction(VerifyRun.Instances in, ChildApp app, Admin admin) throws Exception {
+    private static boolean killMidTransaction(Instances in, ChildApp app, Admin admin) throws Exception {
         Map<String, String> s = in.settings();
         in.kill(app);
         List<String> outputs = List.of(s.get("cac.topic.metrics"), s.get("cac.topic.alerts"), s.get("cac.topic.deadletter"));
@@ -190,7 +194,7 @@ class FaultSuiteIT {
     }
 
     /** The single-instance kill chaos: 3 times, once RUNNING and 1-3 s into processing, kill -9 and restart. */
-    private static VerifyRun.Chaos killRestart(int kills, int[] openAtKill) {
+    private static Chaos killRestart(int kills, int[] openAtKill) {
         return in -> {
             try (Admin admin = kafka.admin()) {
                 ChildApp app = in.get(0);
@@ -228,7 +232,7 @@ class FaultSuiteIT {
     private void severalInstances(int instances, int standbys, int order) throws Exception {
         Instant[] kill = new Instant[1];
         ChildApp[] survivor = new ChildApp[1];
-        VerifyRun.Chaos chaos = in -> {
+        Chaos chaos = in -> {
             ChildApp a = in.get(0);
             awaitRunning(a, Instant.EPOCH, Duration.ofSeconds(60));
             Thread.sleep(1500);
@@ -309,7 +313,7 @@ class FaultSuiteIT {
     @Timeout(value = 4, unit = TimeUnit.MINUTES)
     void brokerRestartedDuringProcessing() throws Exception {
         int broker = kafka.brokerIds().iterator().next();
-        VerifyRun.Chaos chaos = in -> {
+        Chaos chaos = in -> {
             awaitRunning(in.get(0), Instant.EPOCH, Duration.ofSeconds(60));
             Thread.sleep(2000);
             in.note("restarting broker " + broker);

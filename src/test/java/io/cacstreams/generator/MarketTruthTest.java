@@ -33,11 +33,11 @@ class MarketTruthTest {
         MarketTruth truth = market(ChannelProfile.defaults()).truth();
         // paid_search: CAC = 3000 / (120 * 0.10) = 250; LTV = 60 * 0.8 * 0.97 / 0.03 = 1552
         assertThat(value(truth.ltvToCac("paid_search", 3, CONFIG))).isCloseTo(1552.0 / 250, within(1e-9));
-        // paid_social at the bottom of its drift (x 0.45), EUR at 1.08:
-        // CAC = 2200 * 1.08 / (160 * 0.09 * 0.45) = 366.67; LTV = 45 * 1.08 * 0.75 * 0.96 / 0.04 = 874.8
-        double bottom = 874.8 / (2200 * 1.08 / (160 * 0.09 * 0.45));
+        // paid_social at the bottom of its drift (x 0.25), EUR at 1.08:
+        // CAC = 2200 * 1.08 / (160 * 0.09 * 0.25) = 660; LTV = 45 * 1.08 * 0.75 * 0.96 / 0.04 = 874.8
+        double bottom = 874.8 / (2200 * 1.08 / (160 * 0.09 * 0.25));
         assertThat(value(truth.ltvToCac("paid_social", 25, CONFIG))).isCloseTo(bottom, within(1e-9));
-        assertThat(value(truth.ltvToCac("paid_social", 5, CONFIG))).isCloseTo(bottom / 0.45, within(1e-9));
+        assertThat(value(truth.ltvToCac("paid_social", 5, CONFIG))).isCloseTo(bottom / 0.25, within(1e-9));
         // affiliate sends no margin: the configured one applies
         AppConfig half = CONFIG.with(Map.of("cac.margin.channel.affiliate", "0.5"));
         assertThat(value(truth.ltvToCac("affiliate", 3, half)))
@@ -60,7 +60,7 @@ class MarketTruthTest {
         double instant = value(truth.ltvToCac("paid_social", 19, CONFIG));
         double window = value(truth.windowLtvToCac("paid_social", 19, 7, CONFIG));
         assertThat(window).isGreaterThan(instant).isLessThan(value(truth.ltvToCac("paid_social", 5, CONFIG)));
-        // a 30-day window smooths the 15-day bottom (2.39) away: it hardly reaches 3
+        // a 30-day window smooths the 15-day bottom (1.33) away
         double lowest30 = Double.MAX_VALUE;
         for (int day = 30; day <= 60; day++) {
             lowest30 = Math.min(lowest30, value(truth.windowLtvToCac("paid_social", day, 30, CONFIG)));

@@ -1,5 +1,6 @@
 package io.cacstreams.model;
 
+import io.cacstreams.config.AlertRouting;
 import io.cacstreams.config.AlertThresholds;
 import io.cacstreams.config.AppConfig;
 import io.cacstreams.events.AlertRule;
@@ -30,6 +31,7 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -162,7 +164,6 @@ public final class ReferenceModel {
     private final List<ExpectedDeadLetter> deadLetters = new ArrayList<>();
     private final List<Emission> emissions = new ArrayList<>();
     private final List<Transition> transitions = new ArrayList<>();
-    private final Map<String, ChannelAlert> lastTransition = new HashMap<>();
     private final Map<String, Integer> counters = new TreeMap<>();
     private int flushes;
     private boolean drained;
@@ -616,94 +617,108 @@ public final class ReferenceModel {
 
     /** The settled record of the window {@code w} ending with bucket {@code b}, after evaluating its alerts. */
     private void settled(Channel c, Duration w, long b) {
-        Tally tally = tally(c, w, b, true);
-        ModelFigures fig = tally.figures();
-        int days = (int) w.toDays();
-        long start = b - w.toMillis() + bucket;
-        long now = b + bucket;
         AlertThresholds th = config.alertsFor(c.name);
-        Double ratio = churnShown(fig) ? fig.ltvToCac() : null;
+        View v = view(tally(c, w, b, true), th);
+        ModelFigures fig = v.fig;
+        int days = (int) w.toDays();
+        long now = b + bucket;
         String scope = c.name + "/" + days + "d";
         long forSpan = th.forSpan().toMillis();
 
         // NO_CONVERSIONS: spend > 0, no conversion, and the channel's earliest spend at or before the window's first bucket
-        boolean spendWithout = fig.spend().signum() > 0 && fig.newCustomers() == 0 && tally.earliestSpend != null;
-        boolean fullWindow = spendWithout && (choices.firstSpendByBucket()
-                ? bucketOf(tally.earliestSpend) <= start : tally.earliestSpend <= start);
-        if (spendWithout && bucketOf(tally.earliestSpend) == start) count("boundary.fullWindow");
+        boolean noConversions = fig.spend().signum() > 0 && fig.newCustomers() == 0 && v.covered;
+        if (noConversions && bucketOf(v.earliestSpend) == v.start) count("boundary.fullWindow");
         AlertState nc = alerts.computeIfAbsent("cac-streams/NO_CONVERSIONS/" + scope, AlertState::new);
         if (!nc.firing) {
-            if (fullWindow) {
+            if (noConversions) {
                 if (nc.pendingSince == null) nc.pendingSince = now;
                 if (forSpan > 0 && now - nc.pendingSince == forSpan) count("boundary.for");
                 if (now - nc.pendingSince >= forSpan) {
                     if (forSpan > 0) count("alert.firedAfterFor");
                     nc.fire(AlertSeverity.CRITICAL, now);
-                    transition(nc, AlertRule.NO_CONVERSIONS, c.name, days, AlertStatus.FIRING, fig, ratio, th, now);
+                    transition(nc, AlertRule.NO_CONVERSIONS, c.name, days, AlertStatus.FIRING, v, th, now, null);
                 }
             } else {
                 nc.pendingSince = null;
             }
-        } else if (!fullWindow) {
-            transition(nc, AlertRule.NO_CONVERSIONS, c.name, days, AlertStatus.RESOLVED, fig, ratio, th, now);
+        } else if (!noConversions) {
+            transition(nc, AlertRule.NO_CONVERSIONS, c.name, days, AlertStatus.RESOLVED, v, th, now, null);
             nc.resolve();
         }
 
-        // LTV_CAC_BELOW_TARGET: not evaluated (state unchanged) below the minimum sample or without a ratio
+        // LTV_CAC_BELOW_TARGET: not evaluated (state unchanged) while warming up, below the minimum sample or
+        // without a ratio; fires when the interval is below T, resolves when it clears T and the ratio T(1+h)
         AlertState lc = alerts.computeIfAbsent("cac-streams/LTV_CAC_BELOW_TARGET/" + scope, AlertState::new);
-        if (fig.newCustomers() >= th.minNewCustomers() && ratio != null) {
+        Double ratio = v.ratio;
+        Double lower = v.interval.lower();
+        Double upper = v.interval.upper();
+        if (!v.warmingUp && fig.newCustomers() >= th.minNewCustomers() && ratio != null) {
             if (!lc.firing) {
-                if (ratio < th.threshold()) {
+                if (upper != null && upper < th.threshold()) {
                     if (lc.pendingSince == null) lc.pendingSince = now;
                     if (forSpan > 0 && now - lc.pendingSince == forSpan) count("boundary.for");
                     if (now - lc.pendingSince >= forSpan) {
                         if (forSpan > 0) count("alert.firedAfterFor");
-                        lc.fire(ratio < th.critical() ? AlertSeverity.CRITICAL : AlertSeverity.WARNING, now);
-                        transition(lc, AlertRule.LTV_CAC_BELOW_TARGET, c.name, days, AlertStatus.FIRING, fig, ratio, th, now);
+                        lc.fire(upper < th.critical() ? AlertSeverity.CRITICAL : AlertSeverity.WARNING, now);
+                        transition(lc, AlertRule.LTV_CAC_BELOW_TARGET, c.name, days, AlertStatus.FIRING, v, th, now, null);
                     }
                 } else {
                     lc.pendingSince = null;
                 }
-            } else if (ratio >= th.resolveAt()) {
-                transition(lc, AlertRule.LTV_CAC_BELOW_TARGET, c.name, days, AlertStatus.RESOLVED, fig, ratio, th, now);
+            } else if (ratio >= th.resolveAt() && lower >= th.threshold()) {
+                transition(lc, AlertRule.LTV_CAC_BELOW_TARGET, c.name, days, AlertStatus.RESOLVED, v, th, now, null);
                 lc.resolve();
-            } else if (lc.severity == AlertSeverity.WARNING && ratio < th.critical()) {
+            } else if (lc.severity == AlertSeverity.WARNING && upper != null && upper < th.critical()) {
                 lc.severity = AlertSeverity.CRITICAL;
-                transition(lc, AlertRule.LTV_CAC_BELOW_TARGET, c.name, days, AlertStatus.FIRING, fig, ratio, th, now);
-            } else if (lc.severity == AlertSeverity.CRITICAL && ratio >= th.deEscalateAt()) {
+                transition(lc, AlertRule.LTV_CAC_BELOW_TARGET, c.name, days, AlertStatus.FIRING, v, th, now,
+                        AlertSeverity.WARNING);
+            } else if (lc.severity == AlertSeverity.CRITICAL && ratio >= th.deEscalateAt() && lower >= th.critical()) {
                 lc.severity = AlertSeverity.WARNING;
-                transition(lc, AlertRule.LTV_CAC_BELOW_TARGET, c.name, days, AlertStatus.FIRING, fig, ratio, th, now);
+                transition(lc, AlertRule.LTV_CAC_BELOW_TARGET, c.name, days, AlertStatus.FIRING, v, th, now,
+                        AlertSeverity.CRITICAL);
             }
         }
-        MetricStatus status = status(nc, lc, fig, th);
+        MetricStatus status = status(nc, lc, v, th);
         c.lastSettledStatus.put(days, status);
-        ChannelMetrics m = metrics(c.name, days, start, now, fig, status, true);
-        emissions.add(new Emission(key(c.name, w), m, flushes));
+        emissions.add(new Emission(key(c.name, w), metrics(c.name, days, v, now, status, th, true), flushes));
     }
 
     private ChannelMetrics snapshot(Channel c, Duration w, long end) {
-        Tally tally = tally(c, w, end, false);
-        ModelFigures fig = tally.figures();
+        AlertThresholds th = config.alertsFor(c.name);
+        View v = view(tally(c, w, end, false), th);
         int days = (int) w.toDays();
         String scope = c.name + "/" + days + "d";
         MetricStatus status;
         if (choices.snapshotStatusFromOwnFigures() || !c.lastSettledStatus.containsKey(days)) {
             AlertState nc = alerts.computeIfAbsent("cac-streams/NO_CONVERSIONS/" + scope, AlertState::new);
             AlertState lc = alerts.computeIfAbsent("cac-streams/LTV_CAC_BELOW_TARGET/" + scope, AlertState::new);
-            status = status(nc, lc, fig, config.alertsFor(c.name));
+            status = status(nc, lc, v, th);
         } else {
             status = c.lastSettledStatus.get(days);
         }
-        return metrics(c.name, days, end - w.toMillis() + bucket, end + bucket, fig, status, false);
+        return metrics(c.name, days, v, end + bucket, status, th, false);
     }
 
-    private MetricStatus status(AlertState nc, AlertState lc, ModelFigures fig, AlertThresholds th) {
-        Double ratio = churnShown(fig) ? fig.ltvToCac() : null;
+    private static MetricStatus status(AlertState nc, AlertState lc, View v, AlertThresholds th) {
         if (nc.firing) return MetricStatus.NO_CONVERSIONS;
-        if (fig.newCustomers() < th.minNewCustomers()) return MetricStatus.INSUFFICIENT_DATA;
+        if (v.warmingUp) return MetricStatus.WARMING_UP;
+        if (v.fig.newCustomers() < th.minNewCustomers()) return MetricStatus.INSUFFICIENT_DATA;
         if (lc.firing) return lc.severity == AlertSeverity.CRITICAL ? MetricStatus.CRITICAL : MetricStatus.WARNING;
-        if (ratio == null && fig.cac() != null && fig.cac() > 0) return MetricStatus.UNKNOWN;
+        if (v.ratio == null && v.fig.cac() != null && v.fig.cac() > 0) return MetricStatus.UNKNOWN;
         return MetricStatus.OK;
+    }
+
+    /** The figures of a window as its records show them, the interval, and whether the data covers the window. */
+    private View view(Tally t, AlertThresholds th) {
+        ModelFigures fig = t.figures();
+        boolean shown = churnShown(fig);
+        Double ratio = shown ? fig.ltvToCac() : null;
+        ModelInterval interval = ratio == null ? new ModelInterval(null, null) : ModelInterval.of(fig, th.confidence());
+        // the channel's data covers the window once its earliest spend is at or before the window's first bucket
+        Long earliest = t.earliestSpend;
+        boolean covered = earliest != null
+                && (choices.firstSpendByBucket() ? bucketOf(earliest) <= t.start : earliest <= t.start);
+        return new View(fig, t.start, shown, ratio, interval, earliest, covered, earliest != null && !covered);
     }
 
     /**
@@ -713,7 +728,7 @@ public final class ReferenceModel {
     private Tally tally(Channel c, Duration w, long end, boolean settledOnly) {
         long start = end - w.toMillis() + bucket;
         long limit = settledOnly ? end : Long.MAX_VALUE;
-        Tally t = new Tally(w);
+        Tally t = new Tally(w, start);
         for (Count n : c.counts) {
             if (n.s > limit) continue;
             if (n.kind == Kind.SPEND && (n.amount.signum() > 0 || choices.zeroSpendIsSpend())) {
@@ -752,12 +767,13 @@ public final class ReferenceModel {
         return t;
     }
 
-    /** The metrics record of the window [start, end); {@code asOf} is the last instant it covers. */
-    private ChannelMetrics metrics(String channel, int days, long start, long end, ModelFigures fig,
-                                   MetricStatus status, boolean settled) {
+    /** The metrics record of the window ending at {@code end} (exclusive); {@code asOf} is the last instant it covers. */
+    private ChannelMetrics metrics(String channel, int days, View v, long end, MetricStatus status, AlertThresholds th,
+                                   boolean settled) {
+        ModelFigures fig = v.fig;
         ChannelMetrics.Builder m = ChannelMetrics.newBuilder()
                 .setChannel(channel).setWindowDays(days)
-                .setWindowStart(Instant.ofEpochMilli(start)).setWindowEnd(Instant.ofEpochMilli(end))
+                .setWindowStart(Instant.ofEpochMilli(v.start)).setWindowEnd(Instant.ofEpochMilli(end))
                 .setAsOf(Instant.ofEpochMilli(end - 1)).setReportingCurrency(config.reportingCurrency())
                 .setSpend(fig.spendDouble()).setLeads(fig.leads()).setAvgLeadQuality(fig.avgLeadQuality())
                 .setNewCustomers(fig.newCustomers()).setChurned(fig.churned()).setChurnedNew(fig.churnedNew())
@@ -765,40 +781,44 @@ public final class ReferenceModel {
                 .setCpl(fig.cpl()).setLeadToCustomerRate(fig.leadToCustomerRate()).setCac(fig.cac())
                 .setArpu(fig.arpu()).setGrossMargin(fig.grossMargin()).setChurnRate(fig.churnRate())
                 .setCacPaybackMonths(fig.cacPaybackMonths())
+                .setLtvToCac(v.ratio).setLtvToCacLower(v.interval.lower()).setLtvToCacUpper(v.interval.upper())
+                .setConfidence(th.confidence())
                 .setStatus(status).setSettled(settled);
-        if (churnShown(fig)) {
-            m.setMonthlyChurnRate(fig.monthlyChurnRate()).setRetentionRate(fig.retentionRate())
-                    .setLtv(fig.ltv()).setLtvToCac(fig.ltvToCac());
+        if (v.churnShown) {
+            m.setMonthlyChurnRate(fig.monthlyChurnRate()).setRetentionRate(fig.retentionRate()).setLtv(fig.ltv());
         }
         return m.build();
     }
 
-    private void transition(AlertState s, AlertRule rule, String channel, int days, AlertStatus status,
-                            ModelFigures fig, Double ratio, AlertThresholds th, long now) {
-        // domain.md: a change of severity carries the severity before it
-        ChannelAlert before = lastTransition.get(s.dedupKey);
-        AlertSeverity previous = status == AlertStatus.FIRING && before != null
-                && before.getStatus() == AlertStatus.FIRING && before.getSeverity() != s.severity
-                ? before.getSeverity() : null;
+    private void transition(AlertState s, AlertRule rule, String channel, int days, AlertStatus status, View v,
+                            AlertThresholds th, long now, AlertSeverity previous) {
+        AlertRouting routing = config.alertRouting();
+        Map<String, String> labels = new TreeMap<>(routing.labels());
+        labels.put("alertname", rule.name());
+        labels.put("rule", rule.name());
+        labels.put("channel", channel);
+        labels.put("window", days + "d");
+        labels.put("severity", s.severity.name().toLowerCase(Locale.ROOT));
+        labels.put("source", routing.source());
         ChannelAlert a = ChannelAlert.newBuilder()
                 .setAlertId(s.alertId).setDedupKey(s.dedupKey).setRule(rule).setChannel(channel).setWindowDays(days)
-                .setStatus(status).setSeverity(s.severity).setPreviousSeverity(previous).setRatio(ratio)
-                // no interval in the model yet: the point value stands in for both bounds (domain.md, "Alerts")
-                .setLtvToCacLower(ratio).setLtvToCacUpper(ratio)
+                .setStatus(status).setSeverity(s.severity).setPreviousSeverity(previous).setRatio(v.ratio)
+                .setLtvToCacLower(v.interval.lower()).setLtvToCacUpper(v.interval.upper())
+                .setConfidence(th.confidence())
                 .setThreshold(th.threshold()).setCriticalThreshold(th.critical())
-                .setCac(fig.cac()).setLtv(churnShown(fig) ? fig.ltv() : null).setSpend(fig.spendDouble()).setNewCustomers(fig.newCustomers())
+                .setCac(v.fig.cac()).setLtv(v.churnShown ? v.fig.ltv() : null).setSpend(v.fig.spendDouble())
+                .setNewCustomers(v.fig.newCustomers())
                 .setReportingCurrency(config.reportingCurrency())
                 .setStartsAt(Instant.ofEpochMilli(s.startsAt))
                 .setEndsAt(status == AlertStatus.RESOLVED ? Instant.ofEpochMilli(now) : null)
                 .setEvaluatedAt(Instant.ofEpochMilli(now))
-                .setRunbookUrl(config.runbookUrl())
+                .setRunbookUrl(routing.runbookFor(rule.name()))
+                .setDashboardUrl(routing.dashboardFor(channel, days))
+                .setSource(routing.source()).setLabels(labels)
                 .setMessage("model")
                 .build();
         transitions.add(new Transition(s.dedupKey, a, flushes));
-        lastTransition.put(s.dedupKey, a);
     }
-
-    // ------------------------------------------------------------------------------------------------ helpers
 
     /**
      * Whether the churn-derived figures (monthly churn, retention, LTV, LTV:CAC) are shown: always, but under
@@ -977,9 +997,18 @@ public final class ReferenceModel {
         }
     }
 
+    /**
+     * One window as its records show it: the figures, LTV:CAC and its interval, the channel's earliest spend and
+     * whether it covers the window (else the window is warming up).
+     */
+    private record View(ModelFigures fig, long start, boolean churnShown, Double ratio, ModelInterval interval,
+                        Long earliestSpend, boolean covered, boolean warmingUp) {
+    }
+
     /** The counts of one window, turned into figures by {@link ModelFigures}. */
     private final class Tally {
         final Duration window;
+        final long start;
         BigDecimal spend = BigDecimal.ZERO.setScale(MONEY_SCALE);
         long leads;
         long qualitySum;
@@ -992,8 +1021,9 @@ public final class ReferenceModel {
         double margins;
         Long earliestSpend;
 
-        Tally(Duration window) {
+        Tally(Duration window, long start) {
             this.window = window;
+            this.start = start;
         }
 
         ModelFigures figures() {

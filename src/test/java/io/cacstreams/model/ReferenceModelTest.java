@@ -115,6 +115,7 @@ class ReferenceModelTest {
     @Test
     void example2_asEvents() {
         Feed feed = new Feed(Map.of("cac.windows", "30d", "cac.margin.channel.web", "0.8"));
+        feed.spend("web", "1000", DAY0); // long before the window: its data covers the window (not WARMING_UP)
         for (int i = 0; i < 500; i++) feed.conversion("cu-" + i, "web", "100", DAY0.plusSeconds(60L * i));
         Instant t = DAY0.plus(DAY.multipliedBy(40));
         // conversions first (spend before any conversion over a fully observed window would be NO_CONVERSIONS)
@@ -157,6 +158,7 @@ class ReferenceModelTest {
     @Test
     void example2_withFiveTimesTheSpendFiresAWarning() {
         Feed feed = new Feed(Map.of("cac.windows", "30d", "cac.margin.channel.web", "0.8"));
+        feed.spend("web", "1000", DAY0); // long before the window: its data covers the window (not WARMING_UP)
         for (int i = 0; i < 500; i++) feed.conversion("cu-" + i, "web", "100", DAY0.plusSeconds(60L * i));
         Instant t = DAY0.plus(DAY.multipliedBy(40));
         for (int i = 0; i < 97; i++) {
@@ -232,6 +234,134 @@ class ReferenceModelTest {
                 DeadLetterReason.LATE, DeadLetterReason.ALREADY_ACTIVE, DeadLetterReason.CHURN_BEFORE_ACQUISITION);
         assertThat(feed.model.counters()).containsEntry("duplicate.spend", 1);
         assertThat(feed.latest("web|1d").getSpend()).isEqualTo(10.0);
+    }
+
+    // ------------------------------------------------------------------------------------------ settled windows
+
+    /** semantics.md: an event of bucket b read at clock c counts from s = max(b, floor(c - grace)) on. */
+    @Test
+    void anEventReadAfterItsBucketCountsFromALaterSettledWindowOnly() {
+        Feed feed = new Feed(Map.of("cac.windows", "1d", "cac.bucket", "1h", "cac.grace", "1h"));
+        Instant six = DAY0.plus(Duration.ofHours(6));
+        feed.spend("web", "10", DAY0);
+        feed.spend("web", "10", DAY0.plus(Duration.ofHours(5)));    // the spend clock: 05:00
+        feed.spend("web", "7", DAY0.plus(Duration.ofMinutes(30)));  // bucket 00:00 read at 05:00: from 04:00 on
+        feed.lead("web", 50, six);
+        feed.conversion("c1", "web", "10", six);
+        feed.churn("ghost", six);
+        assertThat(feed.model.emissions()).as("nothing settles before the decode stages report progress").isEmpty();
+        feed.model.flush(); // W = 05:00: the buckets before floor(05:00 - 1h) = 04:00 settle, then ... 04:00
+        assertThat(feed.model.emissions().stream().filter(e -> e.key().equals("web|1d"))
+                .map(e -> e.metrics().getSpend()).toList()).containsExactly(10.0, 10.0, 10.0, 10.0);
+        feed.spend("web", "1", six.plus(Duration.ofHours(2)));
+        feed.model.flush(); // W = 06:00 (the other topics hold it there): bucket 04:00 settles
+        assertThat(feed.model.emissions()).hasSize(10);
+        feed.model.drain(); // every partition idle: W = 08:00, buckets up to 06:00 settle
+        assertThat(feed.model.emissions().stream().filter(e -> e.key().equals("web|1d"))
+                .map(e -> e.metrics().getSpend()).toList()).containsExactly(10.0, 10.0, 10.0, 10.0, 17.0, 27.0, 27.0);
+        assertThat(feed.model.counters()).containsEntry("late.settledLater", 1);
+    }
+
+    /** A topic that has delivered nothing holds its stage, and so the channel stage, back until every one is idle. */
+    @Test
+    void nothingSettlesWhileATopicHasNoClock() {
+        Feed feed = new Feed(Map.of("cac.windows", "1d"));
+        for (int d = 0; d < 5; d++) {
+            Instant at = DAY0.plus(DAY.multipliedBy(d));
+            feed.spend("web", "10", at);
+            feed.lead("web", 50, at);
+            feed.conversion("c" + d, "web", "10", at);
+            feed.model.flush();
+        }
+        assertThat(feed.model.emissions()).isEmpty();
+        feed.model.drain();
+        assertThat(feed.model.emissions()).isNotEmpty();
+    }
+
+    // ------------------------------------------------------------------------------------------ duplicates
+
+    /** semantics.md "Duplicates": a copy re-sent weeks later is a duplicate, never a reactivation. */
+    @Test
+    void aConversionReSentWeeksAfterItsCustomerChurnedIsADuplicate() {
+        Feed feed = new Feed(Map.of("cac.windows", "1d,3d"));
+        feed.conversion("c1", "web", "10", DAY0);
+        feed.churn("c1", DAY0.plus(DAY));
+        feed.conversion("c2", "web", "10", DAY0.plus(DAY.multipliedBy(20)));
+        feed.churn("c3", DAY0.plus(DAY.multipliedBy(20)));          // both clocks move on 19 days or more
+        feed.replay(InputTopic.CONVERSIONS, 0);
+        feed.replay(InputTopic.CHURN, 0);
+        feed.model.drain();
+        assertThat(feed.model.deadLetters()).isEmpty();
+        assertThat(feed.model.isActive("c1")).isFalse();
+        assertThat(feed.model.counters()).containsEntry("duplicate.conversion", 1).containsEntry("duplicate.churn", 1)
+                .containsEntry("duplicate.afterChurn", 1).containsEntry("duplicate.weeksLater", 2)
+                .doesNotContainKey("reactivation");
+        assertThat(feed.latest("web|3d").getActiveCustomers()).isEqualTo(1);
+    }
+
+    /** A spend re-sent weeks later inside the accept horizon (30 d) is a duplicate; past it, LATE. */
+    @Test
+    void aSpendReSentWeeksLaterInsideTheHorizonIsADuplicate() {
+        Feed feed = new Feed(Map.of("cac.windows", "7d,30d", "cac.bucket", "1d", "cac.grace", "1d"));
+        feed.spend("web", "10", DAY0);
+        feed.spend("web", "10", DAY0.plus(DAY.multipliedBy(20)));
+        feed.replay(InputTopic.SPEND, 0);                          // 20 days later: a duplicate
+        feed.spend("web", "10", DAY0.plus(DAY.multipliedBy(31)));
+        feed.replay(InputTopic.SPEND, 0);                          // floor(31d - 1d) >= 0 + 30d: LATE
+        feed.model.drain();
+        assertThat(feed.model.counters()).containsEntry("duplicate.spend", 1).containsEntry("duplicate.weeksLater", 1);
+        assertThat(feed.model.deadLetters()).extracting(ReferenceModel.ExpectedDeadLetter::reason)
+                .containsExactly(DeadLetterReason.LATE);
+    }
+
+    // ------------------------------------------------------------------------------------------ held churns
+
+    /** A held churn is applied only by a conversion read at a clock no later than its occurredAt + hold. */
+    @Test
+    void aConversionReadAfterTheHoldGivesTheHeldChurnUp() {
+        Feed feed = new Feed(Map.of("cac.windows", "1d,3d", "cac.churn.hold", "1d"));
+        feed.churn("late", DAY0);
+        feed.churn("edge", DAY0.plus(DAY));
+        feed.churn("before", DAY0);
+        feed.conversion("other", "web", "10", DAY0.plus(DAY.multipliedBy(2)));     // the conversions clock: 2d
+        feed.conversion("edge", "web", "10", DAY0.plus(Duration.ofHours(20)));     // read at 1d + hold: applied
+        feed.conversion("late", "web", "10", DAY0.plus(Duration.ofHours(20)));     // read at 2d > 0 + 1d: given up
+        feed.conversion("before", "web", "10", DAY0.minus(Duration.ofHours(1)));   // given up (not "before acquisition")
+        assertThat(feed.model.isActive("edge")).isFalse();
+        assertThat(feed.model.isActive("late")).isTrue();
+        assertThat(feed.model.isActive("before")).isTrue();
+        assertThat(feed.model.deadLetters()).extracting(ReferenceModel.ExpectedDeadLetter::reason)
+                .containsExactly(DeadLetterReason.UNKNOWN_CUSTOMER, DeadLetterReason.UNKNOWN_CUSTOMER);
+        assertThat(feed.model.counters()).containsEntry("held.churn.applied", 1).containsEntry("boundary.hold", 1)
+                .containsEntry("held.churn.givenUpByConversion", 2);
+    }
+
+    // ------------------------------------------------------------------------------------------ interval
+
+    /** semantics.md, "The LTV:CAC interval": the worked example (domain.md example 2 at confidence 0.90). */
+    @Test
+    void intervalOfTheWorkedExample() {
+        assertThat(ModelInterval.poissonLower(60, 0.05)).isCloseTo(47.8523, within(5e-5));
+        assertThat(ModelInterval.poissonUpper(60, 0.05)).isCloseTo(74.3896, within(5e-5));
+        assertThat(ModelInterval.churnLower(25, 500, 0.05)).isCloseTo(0.0349985, within(5e-8));
+        assertThat(ModelInterval.churnUpper(25, 500, 0.05)).isCloseTo(0.0691361, within(5e-8));
+        ModelFigures f = new ModelFigures(new BigDecimal("12000"), 400, 0, 0, 60, 25, 0, 535,
+                new BigDecimal("53500"), 0.8 * 535, 30, 0.0, OptionalInt.empty());
+        ModelInterval i = ModelInterval.of(f, 0.90);
+        assertThat(i.lower()).isCloseTo(5.0334, within(5e-5));
+        assertThat(i.upper()).isCloseTo(11.6829, within(5e-5));
+    }
+
+    /** The document's second case: L = 7, i = 1 %/month, H = 36, N = 45, k = 14 of 1,500, ARPU 48.6, m = 0.75. */
+    @Test
+    void intervalOfTheSecondCase() {
+        long active = 1500 - 14 + 45;
+        ModelFigures f = new ModelFigures(new BigDecimal("16632"), 0, 0, 0, 45, 14, 0, active,
+                new BigDecimal("48.6").multiply(BigDecimal.valueOf(active)), 0.75 * active, 7, 0.01, OptionalInt.of(36));
+        assertThat(f.ltvToCac()).isCloseTo(1.6026, within(5e-5));
+        ModelInterval i = ModelInterval.of(f, 0.90);
+        assertThat(i.lower()).isCloseTo(1.0908, within(5e-5));
+        assertThat(i.upper()).isCloseTo(2.2401, within(5e-5));
     }
 
     /** Plays records into a model with offsets per topic, as the test driver assigns them. */

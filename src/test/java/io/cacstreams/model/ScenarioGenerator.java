@@ -24,10 +24,12 @@ import java.util.TreeMap;
 /**
  * Realistic but nasty event streams: a few channels with changing spend levels (so LTV:CAC crosses its thresholds
  * both ways), a base of customers acquired early and churned later (so churn rates, LTV and ratios are defined), a
- * conversion drought on one channel (NO_CONVERSIONS), out-of-order and far too late events, duplicates, churns
- * before their conversion, churns of unknown and of churned customers, reactivations, ALREADY_ACTIVE conversions,
- * churns before acquisition, three foreign currencies (one priced by fx-rates and a static rate, one by fx-rates
- * only, one unknown), bad bytes and bad fields, and flushes at random points and at the end.
+ * conversion drought on one channel (NO_CONVERSIONS), out-of-order and far too late events, duplicates (right after
+ * their originals, and weeks of event time later as an upstream replay would send them, some with other bytes: the
+ * same event written with a newer schema version), churns before their conversion, churns of unknown and of
+ * churned customers, reactivations, ALREADY_ACTIVE conversions, churns before acquisition, three foreign currencies
+ * (one priced by fx-rates and a static rate, one by fx-rates only, one unknown), bad bytes and bad fields, and
+ * flushes at random points and at the end.
  */
 public final class ScenarioGenerator {
     private static final String[] CHANNELS = {"search", "social", "email", "affiliate"};
@@ -65,7 +67,10 @@ public final class ScenarioGenerator {
     private long gbpFrom;
     /** When set, every occurredAt is snapped to this grid (ms), so that boundary ties actually happen. */
     private long grid;
-    private long dedupRetention = 7 * DAY;
+    private long bucket;
+    /** The accept horizon: the longest window, or the dedup retention when that is set shorter. */
+    private long horizon;
+    private long hold;
     /** Producer-side estimates of the stage clocks (max occurredAt sent), to aim at boundaries. */
     private long maxSpend = Long.MIN_VALUE;
     private long maxLead = Long.MIN_VALUE;
@@ -78,6 +83,8 @@ public final class ScenarioGenerator {
         String channel;
         long acquiredAt;
         boolean active;
+        /** The conversion that acquired the customer (last), for copies of it re-sent after a churn. */
+        ModelInput.Event conversion;
 
         Cust(String id, String channel, long acquiredAt) {
             this.id = id;
@@ -177,15 +184,19 @@ public final class ScenarioGenerator {
     // ------------------------------------------------------------------------------------------------ settings
 
     private void settings() {
-        switch (rnd.nextInt(4)) {
+        switch (rnd.nextInt(6)) {
             case 0 -> put("1d,3d", "1h");
             case 1 -> put("1d,3d", "6h");
             case 2 -> put("2d,7d", "6h");
+            case 3 -> put("3d,14d", "6h"); // an accept horizon of weeks: spend and leads re-sent weeks later
+            case 4 -> put("7d,30d", "12h");
             default -> put("1d,2d", "2h");
         }
+        horizon = longest;
         grace = rnd.nextDouble() < 0.7 ? DAY : 12 * HOUR;
         settings.put("cac.grace", grace == DAY ? "1d" : "12h");
-        settings.put("cac.churn.hold", rnd.nextBoolean() ? "1d" : "2d");
+        hold = rnd.nextBoolean() ? DAY : 2 * DAY;
+        settings.put("cac.churn.hold", hold == DAY ? "1d" : "2d");
         settings.put("cac.alert.min.new.customers", rnd.nextBoolean() ? "2" : "3");
         if (rnd.nextDouble() < 0.4) settings.put("cac.alert.threshold", rnd.nextBoolean() ? "2.0" : "4.0");
         if (rnd.nextDouble() < 0.3) settings.put("cac.alert.critical", "0.5");
@@ -213,14 +224,15 @@ public final class ScenarioGenerator {
         if (rnd.nextDouble() < 0.15) settings.put("cac.ltv.monthly.discount.rate", "0.01");
         if (rnd.nextDouble() < 0.15) settings.put("cac.ltv.horizon.months", "36");
         if (rnd.nextDouble() < 0.15) {
-            settings.put("cac.dedup.retention", "1d");
-            dedupRetention = DAY;
+            settings.put("cac.dedup.retention", "1d"); // shrinks the accept horizon
+            horizon = DAY;
         }
     }
 
     private void put(String windows, String bucketText) {
         settings.put("cac.windows", windows);
         settings.put("cac.bucket", bucketText);
+        bucket = Long.parseLong(bucketText.substring(0, bucketText.length() - 1)) * HOUR;
         longest = Long.parseLong(windows.substring(windows.lastIndexOf(',') + 1, windows.length() - 1)) * DAY;
     }
 
@@ -286,7 +298,7 @@ public final class ScenarioGenerator {
         }
         long t = eventTime();
         Cust c = new Cust("cu-" + (++ids), channel, t);
-        send(InputTopic.CONVERSIONS, conversionRecord("cv-" + (++ids), c.id, channel, t));
+        c.conversion = send(InputTopic.CONVERSIONS, conversionRecord("cv-" + (++ids), c.id, channel, t));
         customers.put(c.id, c);
     }
 
@@ -352,7 +364,7 @@ public final class ScenarioGenerator {
                     Cust c = pick(gone);
                     long t = eventTime();
                     String ch = anyChannel();
-                    send(InputTopic.CONVERSIONS, conversionRecord("cv-" + (++ids), c.id, ch, t));
+                    c.conversion = send(InputTopic.CONVERSIONS, conversionRecord("cv-" + (++ids), c.id, ch, t));
                     c.active = true;
                     c.channel = ch;
                     c.acquiredAt = t;
@@ -399,19 +411,28 @@ public final class ScenarioGenerator {
             spend(anyChannel());
             return;
         }
-        if (rnd.nextDouble() < 0.2) {
-            // an event just inside the LATE horizon, re-sent at once: older than the dedup retention in some configs
+        double p = rnd.nextDouble();
+        if (p < 0.15) {
+            // an event just inside the LATE horizon, re-sent at once
             long saved = now;
-            now = now - longest - grace + HOUR + (long) (rnd.nextDouble() * 6 * HOUR);
+            now = now - horizon - grace + HOUR + (long) (rnd.nextDouble() * 6 * HOUR);
             switch (rnd.nextInt(3)) {
                 case 0 -> spend(anyChannel());
                 case 1 -> lead(anyChannel());
                 default -> churnSomeone();
             }
             now = saved;
-            ModelInput.Event e = sent.get(sent.size() - 1);
-            send(new ModelInput.Event(e.topic(), e.payload(), now));
+            resend(sent.get(sent.size() - 1));
             return;
+        }
+        if (p < 0.45 && weeksLater()) return;
+        if (p < 0.55) {
+            // a conversion re-sent after its customer churned: a copy, never a reactivation
+            List<Cust> gone = customers.values().stream().filter(c -> !c.active && c.conversion != null).toList();
+            if (!gone.isEmpty()) {
+                resend(pick(gone).conversion);
+                return;
+            }
         }
         int from = rnd.nextDouble() < 0.2 ? 0 : Math.max(0, sent.size() - 20);
         ModelInput.Event e = sent.get(from + rnd.nextInt(sent.size() - from));
@@ -419,7 +440,30 @@ public final class ScenarioGenerator {
             spend(anyChannel());
             return;
         }
-        send(new ModelInput.Event(e.topic(), e.payload(), now));
+        resend(e);
+    }
+
+    /**
+     * An upstream replay: a copy of an event sent more than a week of event time ago (spend and leads only while
+     * still inside the accept horizon, else the copy is simply LATE). False if there is none yet.
+     */
+    private boolean weeksLater() {
+        long weekAgo = maxAny - 7 * DAY - HOUR;
+        long horizonStart = Math.max(maxSpend, maxLead) - horizon + grace + 2 * bucket;
+        List<ModelInput.Event> old = sent.stream().filter(e -> e.payload() instanceof Payload.Valid v
+                && e.topic() != InputTopic.FX && occurredAt(v.record()) <= weekAgo
+                && (e.topic() == InputTopic.CONVERSIONS || e.topic() == InputTopic.CHURN
+                || occurredAt(v.record()) > horizonStart)).toList();
+        if (old.isEmpty()) return false;
+        resend(pick(old));
+        return true;
+    }
+
+    /** A copy of an event: as it was, or (half of the time) written with the other schema version: other bytes. */
+    private void resend(ModelInput.Event e) {
+        Payload payload = e.payload();
+        if (payload instanceof Payload.Valid v && rnd.nextBoolean()) payload = new Payload.Valid(v.record(), !v.v2());
+        send(new ModelInput.Event(e.topic(), payload, now));
     }
 
     private void bad() {
@@ -488,53 +532,58 @@ public final class ScenarioGenerator {
 
     // ------------------------------------------------------------------------------------------------ helpers
 
-    private void send(InputTopic topic, SpecificRecord record) {
+    private ModelInput.Event send(InputTopic topic, SpecificRecord record) {
         if (grid > 0) {
             if (record instanceof MarketingSpend r) r.setOccurredAt(snap(r.getOccurredAt()));
             else if (record instanceof Lead r) r.setOccurredAt(snap(r.getOccurredAt()));
             else if (record instanceof Conversion r) r.setOccurredAt(snap(r.getOccurredAt()));
             else if (record instanceof Churn r) r.setOccurredAt(snap(r.getOccurredAt()));
         }
-        long t = record instanceof MarketingSpend r ? r.getOccurredAt().toEpochMilli()
-                : record instanceof Lead r ? r.getOccurredAt().toEpochMilli()
-                : record instanceof Conversion r ? r.getOccurredAt().toEpochMilli()
-                : record instanceof Churn r ? r.getOccurredAt().toEpochMilli() : Long.MIN_VALUE;
+        long t = occurredAt(record);
         if (record instanceof MarketingSpend) maxSpend = Math.max(maxSpend, t);
         if (record instanceof Lead) maxLead = Math.max(maxLead, t);
         if (record instanceof Conversion || record instanceof Churn) maxCustomer = Math.max(maxCustomer, t);
         maxAny = Math.max(maxAny, t);
-        send(new ModelInput.Event(topic, new Payload.Valid(record), now));
+        // a newer producer writes some events with the next schema version
+        ModelInput.Event e = new ModelInput.Event(topic, new Payload.Valid(record, rnd.nextDouble() < 0.1), now);
+        send(e);
+        return e;
     }
 
-    /** In grid mode: an event exactly at a stage's LATE horizon, or a re-send exactly one dedup retention later. */
+    private static long occurredAt(SpecificRecord record) {
+        if (record instanceof MarketingSpend r) return r.getOccurredAt().toEpochMilli();
+        if (record instanceof Lead r) return r.getOccurredAt().toEpochMilli();
+        if (record instanceof Conversion r) return r.getOccurredAt().toEpochMilli();
+        if (record instanceof Churn r) return r.getOccurredAt().toEpochMilli();
+        return Long.MIN_VALUE;
+    }
+
+    /**
+     * In grid mode: an event exactly at (or one grid step inside) the LATE horizon of spend, leads or (never LATE)
+     * conversions, or a held churn whose conversion is read exactly at the end of the hold.
+     */
     private void boundaryProbe() {
-        long horizon = longest + grace;
+        long late = horizon + grace;
         switch (rnd.nextInt(4)) {
             case 0 -> {
-                if (maxSpend != Long.MIN_VALUE) send(InputTopic.SPEND, spendRecord("sp-" + (++ids), anyChannel(), money(10), "USD", maxSpend - horizon + (rnd.nextBoolean() ? 0 : grid)));
+                if (maxSpend != Long.MIN_VALUE) send(InputTopic.SPEND, spendRecord("sp-" + (++ids), anyChannel(), money(10), "USD", maxSpend - late + (rnd.nextBoolean() ? 0 : grid)));
             }
             case 1 -> {
-                if (maxLead != Long.MIN_VALUE) send(InputTopic.LEADS, leadRecord("ld-" + (++ids), anyChannel(), 10, maxLead - horizon + (rnd.nextBoolean() ? 0 : grid)));
+                if (maxLead != Long.MIN_VALUE) send(InputTopic.LEADS, leadRecord("ld-" + (++ids), anyChannel(), 10, maxLead - late + (rnd.nextBoolean() ? 0 : grid)));
             }
             case 2 -> {
-                if (maxCustomer != Long.MIN_VALUE) send(InputTopic.CONVERSIONS, conversionRecord("cv-" + (++ids), "cu-" + (++ids), anyChannel(), maxCustomer - horizon + (rnd.nextBoolean() ? 0 : grid)));
+                if (maxCustomer != Long.MIN_VALUE) send(InputTopic.CONVERSIONS, conversionRecord("cv-" + (++ids), "cu-" + (++ids), anyChannel(), maxCustomer - late + (rnd.nextBoolean() ? 0 : grid)));
             }
             default -> {
-                // the original becomes the newest event, so it is accepted at the stage clock g
-                long g = Math.floorDiv(Math.max(now, maxAny), grid) * grid + grid;
-                ModelInput.Event original;
-                String channel = anyChannel();
-                boolean conversion = rnd.nextBoolean();
-                if (conversion) send(InputTopic.CONVERSIONS, conversionRecord("cv-" + (++ids), "cu-" + (++ids), channel, g));
-                else send(InputTopic.SPEND, spendRecord("sp-" + (++ids), channel, money(10), "USD", g));
-                original = sent.get(sent.size() - 1);
-                long at = g + dedupRetention + (rnd.nextInt(3) - 1) * grid;
-                atTime.computeIfAbsent(at, k -> new ArrayList<>()).add(() -> {
-                    // move the clocks exactly to 'at' with a conversion or a spend, then re-send
-                    if (rnd.nextBoolean()) send(InputTopic.CONVERSIONS, conversionRecord("cv-" + (++ids), "cu-" + (++ids), anyChannel(), at));
-                    else send(InputTopic.SPEND, spendRecord("sp-" + (++ids), anyChannel(), money(10), "USD", at));
-                    if (rnd.nextBoolean()) send(InputTopic.LEADS, leadRecord("ld-" + (++ids), anyChannel(), 10, at - grid));
-                    send(new ModelInput.Event(original.topic(), original.payload(), now));
+                // a churn of a customer not converted yet; later, the conversions clock moved exactly to the end of
+                // its hold (if it is not past it already) and the customer's conversion, dated before the churn
+                String id = "cu-" + (++ids);
+                long churnAt = Math.floorDiv(now, grid) * grid - grid;
+                send(InputTopic.CHURN, churnRecord("ch-" + (++ids), id, churnAt));
+                long at = churnAt + hold;
+                atTime.computeIfAbsent(at - 2 * grid, k -> new ArrayList<>()).add(() -> {
+                    send(InputTopic.CONVERSIONS, conversionRecord("cv-" + (++ids), "cu-" + (++ids), anyChannel(), at));
+                    send(InputTopic.CONVERSIONS, conversionRecord("cv-" + (++ids), id, anyChannel(), churnAt - grid));
                 });
             }
         }

@@ -1,11 +1,11 @@
 package io.cacstreams.model;
 
 import io.cacstreams.events.ChannelMetrics;
+import io.cacstreams.events.Churn;
 import io.cacstreams.events.Conversion;
 import io.cacstreams.events.Lead;
 import io.cacstreams.events.MarketingSpend;
 import io.cacstreams.events.SpendCategory;
-import io.cacstreams.topology.TopologyObserver;
 import org.apache.kafka.streams.KeyValue;
 import org.junit.jupiter.api.Test;
 
@@ -13,122 +13,154 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The minimal cases found by {@link TopologyVsModelProperty} where the topology departed from domain.md /
- * semantics.md, as plain tests against the real topology: the first two were fixed on main (f4711cf, bbc1132) and
- * stay as regression tests; the dedup-retention ones were fixed by making the retention exact.
+ * Cases found by {@link TopologyVsModelProperty} and issue 8 ("figures and alerts that depend on the input alone"),
+ * as plain tests against the real topology: each plays an input with and without a disturbance (a copy re-sent
+ * weeks later, other flush points) and asserts the same settled records, or asserts one figure of the last live
+ * snapshot once every partition is idle.
  */
 class TopologyRegressionTest {
     private static final Instant T = Instant.parse("2025-01-10T03:00:00Z");
+    private static final Duration DAY = Duration.ofDays(1);
 
     /**
-     * domain.md: "The blended view: a pseudo-channel ALL aggregates every channel the same way"; semantics.md: "ALL
-     * receives a copy of every fact". Spend and leads did not reach ALL (customer facts did). Fixed in f4711cf.
+     * domain.md: "The blended view: a pseudo-channel ALL aggregates every channel the same way"; semantics.md: each
+     * count goes to its channel and to ALL. Spend and leads once did not reach ALL (customer facts did).
      */
     @Test
     void allReceivesSpendAndLeads() {
-        try (TopologyRun run = new TopologyRun(Map.of("cac.windows", "1d,3d", "cac.bucket", "1h"))) {
-            run.pipe(spend("sp-1", "search", "100", T));
-            run.pipe(lead("ld-1", "search", T.plusSeconds(60)));
-            run.pipe(conversion("cv-1", "c1", "search", T.plusSeconds(120)));
-            run.flush();
-            ChannelMetrics all = latest(run.readMetrics(), "ALL|1d");
-            assertThat(all.getNewCustomers()).isEqualTo(1);
-            assertThat(all.getSpend()).as("ALL spend").isEqualTo(100.0);
-            assertThat(all.getLeads()).as("ALL leads").isEqualTo(1);
-        }
+        List<ModelInput.Event> input = List.of(spend("sp-1", "search", T), lead("ld-1", "search", T.plusSeconds(60)),
+                conversion("cv-1", "c1", "search", T.plusSeconds(120)));
+        ChannelMetrics all = play(Map.of("cac.windows", "1d,3d"), input, false).snapshots().get("ALL|1d");
+        assertThat(all.getNewCustomers()).isEqualTo(1);
+        assertThat(all.getSpend()).as("ALL spend").isEqualTo(100.0);
+        assertThat(all.getLeads()).as("ALL leads").isEqualTo(1);
     }
 
     /**
-     * semantics.md "Duplicates": a duplicate is an event whose eventId "was accepted within cac.dedup.retention of
-     * stream time": a function of stream times only. At exactly the retention, the channel stage drops a re-sent
-     * spend if no other spend or lead came in since the clock got there, and counts it if one did. Gone since
-     * bbc1132 (but see {@link #reSendMoreThanTheRetentionLaterIsNotADuplicate}).
+     * Issue 8: spend and leads re-sent weeks after their originals (an upstream replay), inside the accept horizon
+     * (30 days), some with other bytes (the same event written with a newer schema version), are counted once: the
+     * settled records and the last snapshots are those of the input without the copies.
      */
     @Test
-    void duplicateVerdictAtTheRetentionDoesNotDependOnUnrelatedTraffic() {
-        Map<String, String> settings = Map.of("cac.windows", "2d,7d", "cac.bucket", "6h", "cac.dedup.retention", "1d");
-        List<Double> verdicts = new ArrayList<>();
-        for (boolean unrelatedSpendInBetween : new boolean[]{false, true}) {
-            try (TopologyRun run = new TopologyRun(settings, TopologyObserver.NONE)) {
-                List<KeyValue<String, ChannelMetrics>> out = new ArrayList<>();
-                run.pipe(spend("orig", "a", "100", T));                             // accepted at channel clock T
-                run.pipe(conversion("cv-1", "x", "b", T.plus(Duration.ofDays(1)))); // clock T + 1d (= retention)
-                if (unrelatedSpendInBetween) run.pipe(spend("other", "c", "1", T)); // does not move the clock
-                run.pipe(spend("orig", "a", "100", T));                             // re-sent
-                run.flush();
-                out.addAll(run.readMetrics());
-                verdicts.add(latest(out, "a|7d").getSpend());
-            }
+    void spendAndLeadsReSentWeeksLaterAreCountedOnce() {
+        Map<String, String> settings = Map.of("cac.windows", "7d,30d", "cac.bucket", "12h", "cac.grace", "1d");
+        List<ModelInput.Event> input = new ArrayList<>();
+        for (int d = 0; d < 20; d++) {
+            Instant at = T.plus(DAY.multipliedBy(d));
+            input.add(spend("sp-" + d, "search", at));
+            input.add(lead("ld-" + d, "search", at.plusSeconds(60)));
+            input.add(conversion("cv-" + d, "c" + d, "search", at.plusSeconds(120)));
+            if (d % 2 == 0) input.add(churn("ch-" + d, "c" + (d / 2), at.plusSeconds(180)));
         }
-        assertThat(verdicts.get(0)).as("re-sent spend without / with an unrelated spend in between")
-                .isEqualTo(verdicts.get(1));
+        List<ModelInput.Event> withCopies = new ArrayList<>(input);
+        List<ModelInput.Event> early = input.stream().filter(e -> e.recordTimestamp() < T.plus(DAY.multipliedBy(6))
+                .toEpochMilli() && e.topic() != InputTopic.CONVERSIONS && e.topic() != InputTopic.CHURN).toList();
+        for (int i = 0; i < early.size(); i++) withCopies.add(copy(early.get(i), i % 2 == 0)); // 14 to 19 days later
+        Outputs once = play(settings, input, true);
+        Outputs copied = play(settings, withCopies, true);
+        assertThat(copied.settled()).as("settled records with the copies").isEqualTo(once.settled());
+        assertThat(copied.snapshots()).as("last snapshots with the copies").isEqualTo(once.snapshots());
+        assertThat(once.snapshots().get("search|30d").getSpend()).isEqualTo(2000.0);
     }
 
     /**
-     * semantics.md "Duplicates": "an event of the same input topic with the same eventId was accepted within
-     * cac.dedup.retention of stream time". A re-send one hour more than the retention after its original was
-     * accepted is not a duplicate: it must be counted (channel stage: spend counted again; customer stage: the
-     * conversion of an active customer is ALREADY_ACTIVE). Since bbc1132 both stages drop it.
+     * Issue 8: a conversion re-sent weeks after its customer churned is a duplicate, never a reactivation (nor an
+     * ALREADY_ACTIVE dead letter); a churn re-sent weeks later is a duplicate too.
      */
     @Test
-    void reSendMoreThanTheRetentionLaterIsNotADuplicate() {
-        Map<String, String> settings = Map.of("cac.windows", "2d,7d", "cac.bucket", "6h", "cac.dedup.retention", "1d");
-        Instant s = Instant.parse("2025-01-10T03:00:00Z");
-        Instant n = s.plus(Duration.ofDays(1)).plus(Duration.ofHours(1));
-        assertThat(channelStageCounts(settings, s, n)).as("channel stage counts a spend re-sent retention + 1h later").isTrue();
-        assertThat(customerStageCounts(settings, s, n)).as("customer stage counts a conversion re-sent retention + 1h later").isTrue();
+    void conversionsAndChurnsReSentWeeksLaterAreDuplicatesNotReactivations() {
+        Map<String, String> settings = Map.of("cac.windows", "1d,3d");
+        List<ModelInput.Event> input = new ArrayList<>(List.of(conversion("cv-1", "c1", "search", T),
+                churn("ch-1", "c1", T.plus(DAY))));
+        for (int d = 0; d < 25; d++) {
+            Instant at = T.plus(DAY.multipliedBy(d)).plusSeconds(600);
+            input.add(spend("sp-" + d, "search", at));
+            input.add(lead("ld-" + d, "search", at));
+            input.add(conversion("cv-x" + d, "x" + d, "search", at)); // the conversions clock moves on
+        }
+        List<ModelInput.Event> withCopies = new ArrayList<>(input);
+        withCopies.add(copy(input.get(0), true));
+        withCopies.add(copy(input.get(1), false));
+        Outputs once = play(settings, input, true);
+        Outputs copied = play(settings, withCopies, true);
+        assertThat(copied.deadLetters()).as("dead letters").isEqualTo(once.deadLetters()).isZero();
+        assertThat(once.snapshots().get("search|3d").getActiveCustomers()).isEqualTo(25);
+        assertThat(copied.snapshots()).as("last snapshots with the copies").isEqualTo(once.snapshots());
+        assertThat(copied.settled()).as("settled records with the copies").isEqualTo(once.settled());
     }
 
-    /** Whatever the rule, one re-send timing must get one verdict in both stages; since bbc1132 they differ. */
+    /**
+     * Issue 8 / semantics.md "Progress and settled windows": settled records are a function of the input alone, not
+     * of when the wall clock ticks: flushing after every record or only at the end settles the same records.
+     */
     @Test
-    void bothStagesJudgeTheSameTimingAlike() {
-        Map<String, String> settings = Map.of("cac.windows", "2d,7d", "cac.bucket", "6h", "cac.dedup.retention", "1d");
-        Instant s = Instant.parse("2025-01-10T03:00:00Z");
-        Instant n = Instant.parse("2025-01-11T06:00:00Z");                 // 27h later: after the retention
-        assertThat(channelStageCounts(settings, s, n)).as("channel stage counts / customer stage counts")
-                .isEqualTo(customerStageCounts(settings, s, n));
+    void settledRecordsDoNotDependOnWhenTheWallClockTicks() {
+        Map<String, String> settings = Map.of("cac.windows", "1d,3d", "cac.bucket", "6h");
+        List<ModelInput.Event> input = new ArrayList<>();
+        for (int h = 0; h < 120; h += 5) {
+            Instant at = T.plus(Duration.ofHours(h));
+            input.add(spend("sp-" + h, h % 2 == 0 ? "search" : "social", at));
+            input.add(conversion("cv-" + h, "c" + h, h % 3 == 0 ? "search" : "social", at.plusSeconds(30)));
+            if (h > 40) input.add(churn("ch-" + h, "c" + (h - 40), at.plusSeconds(60)));
+            input.add(lead("ld-" + h, "search", at.plusSeconds(90)));
+        }
+        Outputs ticking = play(settings, input, true);
+        Outputs atTheEnd = play(settings, input, false);
+        assertThat(ticking.settled()).isNotEmpty();
+        assertThat(atTheEnd.settled()).isEqualTo(ticking.settled());
+        assertThat(atTheEnd.snapshots()).isEqualTo(ticking.snapshots());
     }
 
-    /** A spend accepted at channel clock s, the clock moved to n by a conversion, the spend re-sent: counted again? */
-    private static boolean channelStageCounts(Map<String, String> settings, Instant s, Instant n) {
+    /** What a run emitted: settled records per key in order (as text), the last record per key, dead letters. */
+    private record Outputs(Map<String, List<String>> settled, Map<String, ChannelMetrics> snapshots, int deadLetters) {
+    }
+
+    /** Plays the input (a flush after every record, or none), flushes, drains (every partition idle). */
+    private static Outputs play(Map<String, String> settings, List<ModelInput.Event> input, boolean flushEach) {
         try (TopologyRun run = new TopologyRun(settings)) {
             List<KeyValue<String, ChannelMetrics>> out = new ArrayList<>();
-            run.pipe(spend("orig", "a", "100", s));
-            run.pipe(conversion("cv-clock", "x", "b", n));
-            run.pipe(spend("orig", "a", "100", s));
+            int deadLetters = 0;
+            for (ModelInput.Event e : input) {
+                run.pipe(e);
+                if (flushEach) run.flush();
+                out.addAll(run.readMetrics());
+                deadLetters += run.readDeadLetters().size();
+            }
             run.flush();
+            run.drainIdle();
             out.addAll(run.readMetrics());
-            return latest(out, "a|7d").getSpend() == 200.0;
+            deadLetters += run.readDeadLetters().size();
+            Map<String, List<String>> settled = new TreeMap<>();
+            Map<String, ChannelMetrics> latest = new LinkedHashMap<>();
+            for (KeyValue<String, ChannelMetrics> kv : out) {
+                latest.put(kv.key, kv.value);
+                if (Boolean.TRUE.equals(kv.value.getSettled())) {
+                    settled.computeIfAbsent(kv.key, k -> new ArrayList<>()).add(kv.value.toString());
+                }
+            }
+            assertThat(latest.values()).as("the last record of every key is a live snapshot")
+                    .allMatch(m -> Boolean.FALSE.equals(m.getSettled()));
+            return new Outputs(settled, new TreeMap<>(latest), deadLetters);
         }
     }
 
-    /** A conversion accepted at customer clock s, the clock moved to n, the conversion re-sent: ALREADY_ACTIVE? */
-    private static boolean customerStageCounts(Map<String, String> settings, Instant s, Instant n) {
-        try (TopologyRun run = new TopologyRun(settings)) {
-            run.pipe(conversion("orig", "c1", "b", s));
-            run.pipe(conversion("cv-clock", "x", "b", n));
-            run.pipe(conversion("orig", "c1", "b", s));
-            run.flush();
-            return run.readDeadLetters().stream().anyMatch(d -> d.getReason().name().equals("ALREADY_ACTIVE"));
-        }
+    /** A copy of an event, as it was or written with the newer schema version (other bytes, same values). */
+    private static ModelInput.Event copy(ModelInput.Event e, boolean asV2) {
+        Payload.Valid v = (Payload.Valid) e.payload();
+        return new ModelInput.Event(e.topic(), new Payload.Valid(v.record(), asV2), e.recordTimestamp() + 1);
     }
 
-    private static ChannelMetrics latest(List<KeyValue<String, ChannelMetrics>> records, String key) {
-        ChannelMetrics last = null;
-        for (KeyValue<String, ChannelMetrics> kv : records) if (kv.key.equals(key)) last = kv.value;
-        assertThat(last).as("a record for " + key).isNotNull();
-        return last;
-    }
-
-    private static ModelInput.Event spend(String id, String channel, String amount, Instant at) {
+    private static ModelInput.Event spend(String id, String channel, Instant at) {
         return new ModelInput.Event(InputTopic.SPEND, new Payload.Valid(MarketingSpend.newBuilder().setEventId(id)
-                .setChannel(channel).setCampaign(null).setAmount(new BigDecimal(amount).setScale(4)).setCurrency("USD")
+                .setChannel(channel).setCampaign(null).setAmount(new BigDecimal("100.0000")).setCurrency("USD")
                 .setCategory(SpendCategory.MEDIA).setOccurredAt(at).build()), at.toEpochMilli());
     }
 
@@ -142,5 +174,10 @@ class TopologyRegressionTest {
                 .setCustomerId(customer).setLeadId(null).setChannel(channel).setCampaign(null)
                 .setMonthlyRevenue(new BigDecimal("10.0000")).setCurrency("USD").setGrossMargin(null)
                 .setOccurredAt(at).build()), at.toEpochMilli());
+    }
+
+    private static ModelInput.Event churn(String id, String customer, Instant at) {
+        return new ModelInput.Event(InputTopic.CHURN, new Payload.Valid(Churn.newBuilder().setEventId(id)
+                .setCustomerId(customer).setReason(null).setOccurredAt(at).build()), at.toEpochMilli());
     }
 }

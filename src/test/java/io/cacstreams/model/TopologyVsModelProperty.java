@@ -45,10 +45,7 @@ class TopologyVsModelProperty {
             "LTV_CAC de-escalate", "LTV_CAC resolve", "NO_CONVERSIONS fire", "NO_CONVERSIONS resolve");
     static final List<String> METRICS = List.of("avgLeadQuality", "cpl", "leadToCustomerRate", "cac", "arpu",
             "grossMargin", "churnRate", "monthlyChurnRate", "retentionRate", "ltv", "ltvToCac", "cacPaybackMonths");
-    // WARMING_UP: neither the model nor the channel stage sets it until the stage passes the coverage flag to the
-    // alert evaluator (AlertInput.covered); put it back in the required statuses then
-    static final List<String> STATUSES = Arrays.stream(MetricStatus.values())
-            .filter(s -> s != MetricStatus.WARMING_UP).map(Enum::name).toList();
+    static final List<String> STATUSES = Arrays.stream(MetricStatus.values()).map(Enum::name).toList();
     /**
      * Situations counted by the model: duplicates of every kind, copies re-sent more than 7 days of event time after
      * their originals and copies of conversions of churned customers; held churns applied, given up because their

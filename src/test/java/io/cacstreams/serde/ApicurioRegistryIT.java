@@ -1,6 +1,6 @@
 package io.cacstreams.serde;
 
-import io.cacstreams.app.ApicurioProcess;
+import io.cacstreams.devstack.ApicurioProcess;
 import io.cacstreams.config.RegistrySettings;
 import io.cacstreams.events.DeadLetterReason;
 import io.cacstreams.events.Lead;

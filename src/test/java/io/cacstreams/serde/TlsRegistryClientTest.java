@@ -3,6 +3,7 @@ package io.cacstreams.serde;
 import io.cacstreams.config.ConfigException;
 import io.cacstreams.config.RegistrySettings;
 import io.cacstreams.serde.FakeRegistryServer.Reply;
+import io.cacstreams.testing.SelfSignedStores;
 import org.apache.avro.Schema;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -11,16 +12,11 @@ import org.junit.jupiter.api.io.TempDir;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -35,45 +31,20 @@ class TlsRegistryClientTest {
     static Path dir;
     private static Path keyStore;
     private static Path trustStore;
+    private static SelfSignedStores serverStores;
 
     @BeforeAll
     static void makeStores() throws Exception {
-        keyStore = dir.resolve("registry.p12");
-        trustStore = dir.resolve("trust.p12");
-        keytool("-genkeypair", "-alias", "registry", "-keyalg", "EC", "-groupname", "secp256r1",
-                "-dname", "CN=localhost", "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2",
-                "-storetype", "PKCS12", "-keystore", keyStore.toString(), "-storepass", STORE_PASSWORD);
-        KeyStore keys = load(keyStore);
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("registry", keys.getCertificate("registry"));
-        try (OutputStream out = Files.newOutputStream(trustStore)) {
-            trust.store(out, STORE_PASSWORD.toCharArray());
-        }
-    }
-
-    private static KeyStore load(Path path) throws Exception {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(path)) {
-            ks.load(in, STORE_PASSWORD.toCharArray());
-        }
-        return ks;
-    }
-
-    private static void keytool(String... args) throws Exception {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(out).isZero();
+        SelfSignedStores stores = SelfSignedStores.create(dir, "registry", STORE_PASSWORD);
+        keyStore = stores.keyStore();
+        trustStore = stores.trustStore();
+        serverStores = stores;
     }
 
     /** The server side: its certificate, and trust in the same certificate for client auth. */
     private static SSLContext serverContext() throws Exception {
-        KeyStore ks = load(keyStore);
-        KeyStore ts = load(trustStore);
+        KeyStore ks = serverStores.keys();
+        KeyStore ts = serverStores.trust();
         KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(ks, STORE_PASSWORD.toCharArray());
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());

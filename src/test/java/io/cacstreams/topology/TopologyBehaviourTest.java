@@ -1,5 +1,6 @@
 package io.cacstreams.topology;
 
+import io.cacstreams.events.AlertRule;
 import io.cacstreams.events.AlertSeverity;
 import io.cacstreams.events.AlertStatus;
 import io.cacstreams.events.ChannelAlert;
@@ -226,7 +227,10 @@ class TopologyBehaviourTest {
 
     @Test
     void anAlertFiresOnceAndResolvesWithTheSameId() {
-        try (TopologyHarness h = new TopologyHarness(Map.of("cac.windows", "30d"))) {
+        // the wiring of transitions (fire once, resolve with the same id), not the statistics (LtvCacIntervalTest,
+        // AlertEvaluatorTest): an interval at 5 % confidence is about the point value
+        try (TopologyHarness h = new TopologyHarness(Map.of("cac.windows", "30d", "cac.alert.confidence", "0.05"))) {
+            h.spend("paid", 0.5, "USD", day(2)); // spend since before the window: the window is covered (no warm-up)
             for (int i = 0; i < 100; i++) h.conversion("old" + i, "paid", 100, "USD", null, day(1));
             for (int i = 0; i < 5; i++) h.churn("old" + i, day(40));
             for (int i = 0; i < 10; i++) h.conversion("new" + i, "paid", 100, "USD", null, day(40));
@@ -237,7 +241,8 @@ class TopologyBehaviourTest {
             assertThat(h.latest("paid", 30).getStatus()).isEqualTo(MetricStatus.WARNING);
             h.flush();
             h.flush();
-            List<ChannelAlert> fired = h.alertsFor("paid", 30);
+            // (the early spend also raises NO_CONVERSIONS in the windows between it and the customers: not this test's)
+            List<ChannelAlert> fired = ltvCac(h.alertsFor("paid", 30));
             assertThat(fired).hasSize(1);
             ChannelAlert firing = fired.get(0);
             assertThat(firing.getStatus()).isEqualTo(AlertStatus.FIRING);
@@ -249,7 +254,7 @@ class TopologyBehaviourTest {
             h.tick(day(40.7));
             h.flush();
             close(h.latest("paid", 30).getLtvToCac(), 5.0);
-            List<ChannelAlert> all = h.alertsFor("paid", 30);
+            List<ChannelAlert> all = ltvCac(h.alertsFor("paid", 30));
             assertThat(all).hasSize(2);
             ChannelAlert resolved = all.get(1);
             assertThat(resolved.getStatus()).isEqualTo(AlertStatus.RESOLVED);
@@ -276,6 +281,10 @@ class TopologyBehaviourTest {
                     .containsExactly(AlertStatus.FIRING, AlertStatus.RESOLVED);
             assertThat(h.latest("display", 7).getStatus()).isEqualTo(MetricStatus.INSUFFICIENT_DATA);
         }
+    }
+
+    private static List<ChannelAlert> ltvCac(List<ChannelAlert> alerts) {
+        return alerts.stream().filter(a -> a.getRule() == AlertRule.LTV_CAC_BELOW_TARGET).toList();
     }
 
     private static byte[] bytes(ByteBuffer b) {

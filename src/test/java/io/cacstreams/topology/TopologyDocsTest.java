@@ -39,8 +39,9 @@ class TopologyDocsTest {
         String text = TopologyDocs.text(describeDefault());
         assertThat(text).doesNotContainPattern("KSTREAM-[A-Z-]+-\\d{10}-repartition")
                 .doesNotContainPattern("STATE-STORE-\\d{10}")
-                .contains("spend-facts-by-channel-repartition", "conversions-by-customer-repartition",
-                        "channel-state", "customers", "fx-rates-versioned");
+                .contains("spend-by-bucket-repartition", "conversions-by-customer-repartition",
+                        "bucket-partials-by-channel-repartition", "customer-partials-by-channel-repartition",
+                        "event-ids", "channel-state", "channel-pending", "customers", "fx-rates-versioned");
     }
 
     private static void check(String file, String expected) throws IOException {

@@ -1,6 +1,6 @@
 package io.cacstreams.verify;
 
-import io.cacstreams.app.EmbeddedKafka;
+import io.cacstreams.devstack.EmbeddedKafka;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
