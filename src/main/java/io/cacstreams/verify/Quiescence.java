@@ -34,30 +34,38 @@ import java.util.stream.Collectors;
  * <p>The application writes PROGRESS markers to its repartition topics every emit interval, idle or not, so their
  * end offsets never stand still: a repartition partition counts as consumed when the group has committed the end it
  * had a {@code lag} earlier (see {@link #lagFor}), less one for the commit marker that ends a transaction. Records
- * appended in that last lag are checked by the next looks: the condition must hold at every look for the whole settle
- * period (at least two lags), long enough for what the application derived from the last records it read to be read
- * in turn. Inputs, which only the caller writes, must be consumed to their very end.
+ * appended in that last lag are checked by later looks: quiet takes {@link #ROUNDS} quiet looks, each judged against
+ * ends seen no earlier than the previous one, so that what the application derived from the last records it read has
+ * been read in turn (a look that finds a fresh marker unread in between changes nothing; unread inputs start over).
+ * Inputs, which only the caller writes, must be consumed to their very end.
  */
 public final class Quiescence {
     private static final String REPARTITION_SUFFIX = "-repartition";
     /** What the overloads without a lag assume: a commit interval of up to 2 s (verify's own). */
-    public static final Duration DEFAULT_LAG = Duration.ofSeconds(3);
+    public static final Duration DEFAULT_LAG = Duration.ofSeconds(5);
+    /**
+     * Rounds of quiet looks, each judged against ends no older than the previous round's look: one more than the
+     * application's chain of repartition topics (inputs, by bucket or customer, partials by channel) is deep, so
+     * that what it derived from the last records of one topic has been read from the next.
+     */
+    static final int ROUNDS = 3;
     static final Duration LOOK_EVERY = Duration.ofMillis(250);
 
     private Quiescence() {
     }
 
     /**
-     * How long after a record is appended a keeping-up application has committed past it: its commit interval
-     * ({@code commit.interval.ms}; Kafka Streams' default 100 ms under exactly-once, 30 s under at-least-once), plus a
-     * second for the poll and the processing.
+     * How long after a record is appended a keeping-up application has committed past it: twice its commit interval
+     * ({@code commit.interval.ms}; Kafka Streams' default 100 ms under exactly-once, 30 s under at-least-once), the
+     * writer's transaction being committed only at its next commit and the reader's offsets at its own, plus a second
+     * for the poll and the processing.
      */
     public static Duration lagFor(Map<String, String> kafkaSettings) {
         String ms = kafkaSettings.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG);
         boolean eos = !StreamsConfig.AT_LEAST_ONCE.equals(
                 kafkaSettings.getOrDefault(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2));
         long commit = ms != null ? Long.parseLong(ms.strip()) : eos ? 100 : 30_000;
-        return Duration.ofMillis(commit).plusSeconds(1);
+        return Duration.ofMillis(2 * commit).plusSeconds(1);
     }
 
     /** @return a description of what was still pending if the timeout passed, or null when quiet */
@@ -104,10 +112,10 @@ public final class Quiescence {
     public static Settled settle(Watch watch, List<String> outputs, OutputKeys expectedKeys, Duration settle,
                                  Duration timeout, Consumer<String> afterLook) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        long needed = Math.max(settle.toNanos(), watch.lag.multipliedBy(2).toNanos());
         Map<TopicPartition, Long> lastOutputEnds = Map.of();
         long stableSince = System.nanoTime();
-        long quietSince = -1;
+        int rounds = 0;
+        long roundAt = -1;
         long consumedAsOf = -1;
         String pending = "nothing checked yet";
         while (System.nanoTime() < deadline) {
@@ -119,25 +127,27 @@ public final class Quiescence {
                     stableSince = now;
                 }
                 pending = watch.look();
-                if (pending == null && expectedKeys != null) pending = expectedKeys.pending();
+                if (pending == null) {
+                    // a round: a quiet look whose reference is no older than the previous round's look
+                    if (rounds == 0 || watch.referenceAt() >= roundAt) {
+                        if (++rounds == 1) consumedAsOf = watch.consumedAsOf();
+                        roundAt = now;
+                    }
+                    if (expectedKeys != null) pending = expectedKeys.pending();
+                } else if (!watch.inputsConsumed()) {
+                    rounds = 0;
+                }
                 if (pending == null) {
                     List<TopicPartition> open = OutputSnapshot.openTransactions(watch.admin, outputs);
                     if (!open.isEmpty()) pending = "open transactions on " + open;
                 }
-                if (pending != null) {
-                    quietSince = -1;
-                } else {
-                    if (quietSince < 0) {
-                        quietSince = now;
-                        consumedAsOf = watch.consumedAsOf();
-                    }
-                    if (now - stableSince < settle.toNanos()) pending = "outputs still growing";
-                    else if (now - quietSince < needed) pending = "consumed, watching for " + Duration.ofNanos(needed);
+                if (pending == null) {
+                    if (rounds < ROUNDS) pending = "consumed, round " + rounds + " of " + ROUNDS;
+                    else if (now - stableSince < settle.toNanos()) pending = "outputs still growing";
                     else return new Settled(null, stableSince, consumedAsOf);
                 }
             } catch (ExecutionException e) {
                 pending = "admin call failed: " + e.getCause();
-                quietSince = -1;
             }
             afterLook.accept(pending);
             Thread.sleep(LOOK_EVERY.toMillis());
@@ -159,6 +169,7 @@ public final class Quiescence {
         /** Earlier looks at the repartition partitions' ends, oldest first, none older than needed. */
         private final Deque<Look> looks = new ArrayDeque<>();
         private long consumedAsOf = -1;
+        private long referenceAt = -1;
         private long inputsConsumedSince = -1;
 
         private record Look(long at, Map<TopicPartition, Long> ends) {
@@ -199,6 +210,7 @@ public final class Quiescence {
             while (!looks.isEmpty() && now - looks.peekFirst().at() >= lag.toNanos()) reference = looks.pollFirst();
             if (reference != null) looks.addFirst(reference); // the newest look old enough stays the reference
             consumedAsOf = -1;
+            referenceAt = -1;
             String inputPending = inputsPending(committed, inputEnds);
             if (inputPending != null) {
                 inputsConsumedSince = -1;
@@ -216,6 +228,7 @@ public final class Quiescence {
                 // consumer that has read every record may stop short of
                 if (c != null && c.offset() < end - 1) return "repartition " + tp + " at " + c.offset() + " of " + end;
             }
+            referenceAt = reference.at();
             consumedAsOf = Math.max(reference.at(), inputsConsumedSince);
             return null;
         }
@@ -240,6 +253,16 @@ public final class Quiescence {
          */
         public long consumedAsOf() {
             return consumedAsOf;
+        }
+
+        /** After a {@link #look()} that found everything consumed: the time of the look it judged by; else -1. */
+        public long referenceAt() {
+            return referenceAt;
+        }
+
+        /** Whether the last {@link #look()} found every input partition consumed. */
+        public boolean inputsConsumed() {
+            return inputsConsumedSince >= 0;
         }
 
         public Duration lag() {

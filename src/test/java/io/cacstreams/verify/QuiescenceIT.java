@@ -86,7 +86,7 @@ class QuiescenceIT {
         commit(app.id(), Map.of(new TopicPartition(app.input(), 0), 2L, new TopicPartition(app.input(), 1), 2L));
 
         String pending = Quiescence.await(admin, app.id(), List.of(app.input()), List.of(app.output()),
-                Duration.ZERO, Quiescence.DEFAULT_LAG.multipliedBy(2));
+                Duration.ZERO, Quiescence.DEFAULT_LAG.plusSeconds(2));
         assertThat(pending).as("an application that has committed no repartition offset yet is not quiet")
                 .isEqualTo("repartition " + app.repartition() + "-0 not consumed yet (no committed offset, end 3)");
 
