@@ -42,6 +42,7 @@ final class ChildRun implements AutoCloseable {
         s.put("state.dir", stateDir.toString());
         s.put("cac.ops.host", "127.0.0.1");
         s.put("cac.ops.port", Integer.toString(opsPort));
+        s.putIfAbsent("cac.query.port", "0"); // the query API is not measured: any free port, never a clash
         this.app = new ChildApp(jar, s, log, jvmArgs);
     }
 

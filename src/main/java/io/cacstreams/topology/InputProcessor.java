@@ -45,6 +45,7 @@ final class InputProcessor<T extends SpecificRecord> implements Processor<byte[]
     private StreamClock clock;
     private FxRates fx;
     private long lastInputWallClock;
+    private String lastMarked;
 
     private InputProcessor(AvroCodec<T> codec, InputRules<T> rules, String clockStore, boolean lateApplies,
                            AppConfig config, TopologyObserver observer) {
@@ -88,6 +89,7 @@ final class InputProcessor<T extends SpecificRecord> implements Processor<byte[]
         this.fx = new FxRates(context.getStateStore(StoreNames.FX_RATES), config);
         this.clock = new StreamClock(context.getStateStore(clockStore));
         this.lastInputWallClock = context.currentSystemTimeMs();
+        this.lastMarked = null;
         context.schedule(interval, PunctuationType.WALL_CLOCK_TIME, this::mark);
     }
 
@@ -143,11 +145,18 @@ final class InputProcessor<T extends SpecificRecord> implements Processor<byte[]
         }
     }
 
-    /** The punctuation: tell the next stage how far this partition has been read. */
+    /**
+     * The punctuation: tell the next stage how far this partition has been read, when that changed since the last
+     * marker (the first one always goes; a quiet partition sends nothing more once it said it is idle, so the
+     * repartition topics drain).
+     */
     private void mark(long wallClock) {
         int partition = context.taskId().partition();
         boolean idle = wallClock - lastInputWallClock > idleMs;
         Long c = clock.now();
+        String state = c + "|" + idle;
+        if (state.equals(lastMarked)) return;
+        lastMarked = state;
         context.forward(new Record<>(Markers.key(topic, partition), rules.progress(topic, partition, c, idle),
                 c == null ? wallClock : c));
     }

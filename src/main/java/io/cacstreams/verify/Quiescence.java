@@ -31,8 +31,8 @@ import java.util.stream.Collectors;
  * partition at all, and an application that has read its inputs but not yet its repartition topics would pass as
  * quiet with empty outputs. A partition with records and no committed offset is not consumed.
  *
- * <p>The application writes PROGRESS markers to its repartition topics every emit interval, idle or not, so their
- * end offsets never stand still: a repartition partition counts as consumed when the group has committed the end it
+ * <p>The application writes PROGRESS markers to its repartition topics as its stages' clocks move (at most every
+ * emit interval per input task), so their end offsets need not stand still while it runs: a repartition partition counts as consumed when the group has committed the end it
  * had a {@code lag} earlier (see {@link #lagFor}), less one for the commit marker that ends a transaction. Records
  * appended in that last lag are checked by later looks: quiet takes {@link #ROUNDS} quiet looks, each judged against
  * ends seen no earlier than the previous one, so that what the application derived from the last records it read has

@@ -162,7 +162,8 @@ public final class Player {
             // settled metrics, per key in order
             List<ReferenceModel.Emission> expectedM = model.emissions().subList(emissions, model.emissions().size());
             emissions = model.emissions().size();
-            Map<String, List<ChannelMetrics>> exp = group(expectedM, ReferenceModel.Emission::key, ReferenceModel.Emission::metrics);
+            Map<String, List<ChannelMetrics>> exp = group(expectedM, ReferenceModel.Emission::key,
+                    ReferenceModel.Emission::metrics);
             List<KeyValue<String, ChannelMetrics>> actualMetrics = run.readMetrics();
             actualMetrics.forEach(kv -> latest.put(kv.key, kv.value));
             List<KeyValue<String, ChannelMetrics>> settled = actualMetrics.stream()
@@ -172,13 +173,16 @@ public final class Player {
             if (m != null) return m;
 
             // alerts, per dedupKey in order
-            List<ReferenceModel.Transition> expectedA = model.transitions().subList(transitions, model.transitions().size());
+            List<ReferenceModel.Transition> expectedA =
+                    model.transitions().subList(transitions, model.transitions().size());
             transitions = model.transitions().size();
-            Map<String, List<ChannelAlert>> expA = group(expectedA, ReferenceModel.Transition::dedupKey, ReferenceModel.Transition::alert);
+            Map<String, List<ChannelAlert>> expA = group(expectedA, ReferenceModel.Transition::dedupKey,
+                    ReferenceModel.Transition::alert);
             List<KeyValue<String, ChannelAlert>> actualAlerts = run.readAlerts();
             for (KeyValue<String, ChannelAlert> kv : actualAlerts) {
                 if (!Objects.equals(kv.key, kv.value.getDedupKey())) {
-                    return new Mismatch(index, "alert.key", "record key " + kv.key + " != dedupKey " + kv.value.getDedupKey());
+                    return new Mismatch(index, "alert.key", "record key " + kv.key + " != dedupKey "
+                            + kv.value.getDedupKey());
                 }
             }
             Map<String, List<ChannelAlert>> actA = group(actualAlerts, kv -> kv.key, kv -> kv.value);

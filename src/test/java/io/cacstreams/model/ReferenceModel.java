@@ -60,7 +60,10 @@ import java.util.regex.Pattern;
  *   <li>at the drain every partition is idle: each watermark becomes the highest clock of its sources;</li>
  *   <li>an event of bucket {@code b} read at clock {@code c} counts in the settled windows ending with the buckets
  *       from {@code s = max(b, floor(c - grace))} on; a churn's clock is the later of its own and its customer's
- *       conversion's; the customer base (active, revenue, margin) changes from {@code s} on too.</li>
+ *       conversion's; the customer base (active, revenue, margin) changes from {@code s} on too;</li>
+ *   <li>alerts are evaluated on the settled records only (semantics.md, "Alerts"): LTV_CAC_BELOW_TARGET on the
+ *       interval of {@link ModelInterval}, not while the window is WARMING_UP (the channel's earliest spend after
+ *       the window's first bucket); the live snapshot takes its status from the alerts' state.</li>
  * </ul>
  * Points where the documents leave a choice open are {@link Choices}.
  */
@@ -91,15 +94,19 @@ public final class ReferenceModel {
      * @param snapshotStatusFromOwnFigures  a live snapshot's status is derived like a settled record's from its own
      *                                      figures (INSUFFICIENT_DATA, UNKNOWN) with the alerts' state as of the last
      *                                      settled bucket; otherwise it is the last settled record's status
+     * @param snapshotCoverageFromSettled   whether a live snapshot's window is WARMING_UP is part of "the alert state
+     *                                      as of the last settled bucket": judged by the channel's earliest settled
+     *                                      spend (none settled yet: not warming up), not by everything received
      */
     public record Choices(boolean firstSpendByBucket, boolean zeroSpendIsSpend, boolean lateConversionGivesUpHeldChurn,
-                          boolean snapshotStatusFromOwnFigures, Set<Deviation> deviations) {
+                          boolean snapshotStatusFromOwnFigures, boolean snapshotCoverageFromSettled,
+                          Set<Deviation> deviations) {
         public Choices {
             deviations = deviations.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(deviations));
         }
 
         public static Choices defaults() {
-            return new Choices(true, false, true, true, Set.of());
+            return new Choices(true, false, true, true, true, Set.of());
         }
 
         /**
@@ -112,7 +119,7 @@ public final class ReferenceModel {
             if (!names.isEmpty()) for (String n : names.split(",")) set.add(Deviation.valueOf(n.trim()));
             return new Choices(flag("firstSpendByBucket", true), flag("zeroSpendIsSpend", false),
                     flag("lateConversionGivesUpHeldChurn", true),
-                    flag("snapshotStatusFromOwnFigures", true), set);
+                    flag("snapshotStatusFromOwnFigures", true), flag("snapshotCoverageFromSettled", true), set);
         }
 
         private static boolean flag(String name, boolean dflt) {
@@ -131,11 +138,13 @@ public final class ReferenceModel {
      */
     public enum Deviation {
         /**
-         * A churn counts in {@code churnedNew} from {@code max(bucket of the acquisition, floor(c - grace))} on
-         * instead of from the churn's own {@code s = max(bucket of the churn, floor(c - grace))}: a settled window
-         * ending before the churn happened counts it in churnedNew (not in churned, nor out of active).
+         * When the watermark first settles buckets, the channel stage starts at the earliest settle bucket {@code s}
+         * of the counts it holds, and from then on takes every bucket before it as settled, whatever the watermark
+         * says: a count received later with an earlier {@code s} (an older event, read before the watermark passed
+         * its bucket) is moved up to that bucket, and the settled window ending with its own bucket is never
+         * published. What a settled record holds then depends on whether a flush came before that count.
          */
-        CHURNED_NEW_FROM_ACQUISITION_BUCKET
+        SETTLING_STARTS_AT_FIRST_COUNT
     }
 
     /** A dead letter the topology must produce. {@code eventId} is null where the record could not be read. */
@@ -185,6 +194,8 @@ public final class ReferenceModel {
     private Long channelWatermark;
     /** Every bucket before this one is settled (null: none yet). */
     private Long settledThrough;
+    /** Under {@link Deviation#SETTLING_STARTS_AT_FIRST_COUNT}: the next bucket the channel stage settles. */
+    private Long cursor;
     private final Map<String, Channel> channels = new LinkedHashMap<>();
     private final Map<String, AlertState> alerts = new HashMap<>();
 
@@ -326,7 +337,8 @@ public final class ReferenceModel {
     // ------------------------------------------------------------------------------------------------ decode
 
     private void spend(MarketingSpend s, Coordinates at) {
-        if (empty(s.getEventId()) || badChannel(s.getChannel()) || s.getAmount() == null || badCurrency(s.getCurrency())) {
+        if (empty(s.getEventId()) || badChannel(s.getChannel()) || s.getAmount() == null
+                || badCurrency(s.getCurrency())) {
             dead(DeadLetterReason.INVALID_FIELD, at, s.getEventId());
             return;
         }
@@ -425,7 +437,7 @@ public final class ReferenceModel {
             return;
         }
         bucketIds.put(id, c);
-        long s = settleOf(b, c);
+        long s = atChannel(settleOf(b, c));
         if (s > b) count("late.settledLater");
         Count count = new Count(kind, t, b, s, amount, quality);
         for (Channel ch : channelAndAll(channel)) ch.add(count);
@@ -450,7 +462,8 @@ public final class ReferenceModel {
         pending = pending == null ? new ArrayList<>() : pending;
         pending.sort(Comparator.comparingLong(HeldChurn::t));
         if (choices.lateConversionGivesUpHeldChurn()) {
-            DeadLetterReason reason = cust == null ? DeadLetterReason.UNKNOWN_CUSTOMER : DeadLetterReason.CUSTOMER_NOT_ACTIVE;
+            DeadLetterReason reason = cust == null
+                    ? DeadLetterReason.UNKNOWN_CUSTOMER : DeadLetterReason.CUSTOMER_NOT_ACTIVE;
             for (Iterator<HeldChurn> it = pending.iterator(); it.hasNext(); ) {
                 HeldChurn h = it.next();
                 if (h.t + hold < e.c) {
@@ -467,7 +480,7 @@ public final class ReferenceModel {
             count("reactivation");
         }
         long b = bucketOf(e.t);
-        Member m = new Member(e.customerId, channel, e.t, e.c, b, settleOf(b, e.c), revenue, margin);
+        Member m = new Member(e.customerId, channel, e.t, e.c, b, atChannel(settleOf(b, e.c)), revenue, margin);
         if (m.acquiredSettle > b) count("late.settledLater");
         cust.acquire(m, e.eventId, e.c);
         for (Channel ch : channelAndAll(channel)) ch.add(m);
@@ -522,7 +535,7 @@ public final class ReferenceModel {
         Member m = cust.member;
         long clock = Math.max(c, m.acquiredClock);
         long b = bucketOf(t);
-        m.churn(b, settleOf(b, clock), clock);
+        m.churn(b, atChannel(settleOf(b, clock)));
         if (m.churnSettle > b) count("late.settledLater");
         cust.active = false;
         cust.churnIds.put(eventId, c);
@@ -594,9 +607,12 @@ public final class ReferenceModel {
     /** Settles every bucket before {@code through}, in order, for every channel with data settled by then. */
     private void settle(long through) {
         if (settledThrough != null && through <= settledThrough) return;
-        Long first = settledThrough;
+        boolean fromCursor = choices.has(Deviation.SETTLING_STARTS_AT_FIRST_COUNT);
+        Long first = fromCursor ? cursor : settledThrough;
         if (first == null) {
-            for (Channel c : channels.values()) if (c.firstSettle != null) first = first == null ? c.firstSettle : Math.min(first, c.firstSettle);
+            for (Channel c : channels.values()) {
+                if (c.firstSettle != null) first = first == null ? c.firstSettle : Math.min(first, c.firstSettle);
+            }
         }
         if (first != null) {
             for (long b = first; b < through; b += bucket) {
@@ -607,6 +623,12 @@ public final class ReferenceModel {
             }
         }
         settledThrough = through;
+        if (fromCursor && first != null) cursor = Math.max(first, through);
+    }
+
+    /** The settle bucket the channel stage files a count under: {@code s}, but see the deviation. */
+    private long atChannel(long s) {
+        return cursor == null ? s : Math.max(s, cursor);
     }
 
     // ------------------------------------------------------------------------------------------------ channels
@@ -618,14 +640,15 @@ public final class ReferenceModel {
     /** The settled record of the window {@code w} ending with bucket {@code b}, after evaluating its alerts. */
     private void settled(Channel c, Duration w, long b) {
         AlertThresholds th = config.alertsFor(c.name);
-        View v = view(tally(c, w, b, true), th);
+        Tally tally = tally(c, w, b, true);
+        View v = view(tally, th, tally.earliestSpend);
         ModelFigures fig = v.fig;
         int days = (int) w.toDays();
         long now = b + bucket;
         String scope = c.name + "/" + days + "d";
         long forSpan = th.forSpan().toMillis();
 
-        // NO_CONVERSIONS: spend > 0, no conversion, and the channel's earliest spend at or before the window's first bucket
+        // NO_CONVERSIONS: spend > 0, no conversion, the channel's earliest spend at or before the window's first bucket
         boolean noConversions = fig.spend().signum() > 0 && fig.newCustomers() == 0 && v.covered;
         if (noConversions && bucketOf(v.earliestSpend) == v.start) count("boundary.fullWindow");
         AlertState nc = alerts.computeIfAbsent("cac-streams/NO_CONVERSIONS/" + scope, AlertState::new);
@@ -660,7 +683,8 @@ public final class ReferenceModel {
                     if (now - lc.pendingSince >= forSpan) {
                         if (forSpan > 0) count("alert.firedAfterFor");
                         lc.fire(upper < th.critical() ? AlertSeverity.CRITICAL : AlertSeverity.WARNING, now);
-                        transition(lc, AlertRule.LTV_CAC_BELOW_TARGET, c.name, days, AlertStatus.FIRING, v, th, now, null);
+                        transition(lc, AlertRule.LTV_CAC_BELOW_TARGET, c.name, days, AlertStatus.FIRING, v, th, now,
+                                null);
                     }
                 } else {
                     lc.pendingSince = null;
@@ -685,7 +709,12 @@ public final class ReferenceModel {
 
     private ChannelMetrics snapshot(Channel c, Duration w, long end) {
         AlertThresholds th = config.alertsFor(c.name);
-        View v = view(tally(c, w, end, false), th);
+        Tally tally = tally(c, w, end, false);
+        Long earliest = tally.earliestSpend;
+        if (choices.snapshotCoverageFromSettled()) {
+            earliest = settledThrough == null ? null : tally(c, w, settledThrough - bucket, true).earliestSpend;
+        }
+        View v = view(tally, th, earliest);
         int days = (int) w.toDays();
         String scope = c.name + "/" + days + "d";
         MetricStatus status;
@@ -709,16 +738,14 @@ public final class ReferenceModel {
     }
 
     /** The figures of a window as its records show them, the interval, and whether the data covers the window. */
-    private View view(Tally t, AlertThresholds th) {
+    private View view(Tally t, AlertThresholds th, Long earliest) {
         ModelFigures fig = t.figures();
-        boolean shown = churnShown(fig);
-        Double ratio = shown ? fig.ltvToCac() : null;
+        Double ratio = fig.ltvToCac();
         ModelInterval interval = ratio == null ? new ModelInterval(null, null) : ModelInterval.of(fig, th.confidence());
         // the channel's data covers the window once its earliest spend is at or before the window's first bucket
-        Long earliest = t.earliestSpend;
         boolean covered = earliest != null
                 && (choices.firstSpendByBucket() ? bucketOf(earliest) <= t.start : earliest <= t.start);
-        return new View(fig, t.start, shown, ratio, interval, earliest, covered, earliest != null && !covered);
+        return new View(fig, t.start, ratio, interval, earliest, covered, earliest != null && !covered);
     }
 
     /**
@@ -749,15 +776,10 @@ public final class ReferenceModel {
             if (m.acquiredSettle > limit) continue;
             boolean acquiredInside = m.acquiredBucket >= start && m.acquiredBucket <= end;
             if (acquiredInside) t.acquired++;
-            boolean churned = m.churnSettle != null && m.churnSettle <= limit;
-            if (choices.has(Deviation.CHURNED_NEW_FROM_ACQUISITION_BUCKET)) {
-                if (m.churnSettle != null && acquiredInside
-                        && Math.max(m.acquiredBucket, bucketOf(m.churnClock - grace)) <= limit) t.churnedNew++;
-            } else if (churned && acquiredInside) {
-                t.churnedNew++;
-            }
-            if (churned) {
+            // a churn counts (churned by its bucket, churnedNew by the acquisition's) from its own settle bucket on
+            if (m.churnSettle != null && m.churnSettle <= limit) {
                 if (m.churnBucket >= start && m.churnBucket <= end) t.churned++;
+                if (acquiredInside) t.churnedNew++;
             } else {
                 t.active++;
                 t.revenue = t.revenue.add(m.revenue);
@@ -767,7 +789,7 @@ public final class ReferenceModel {
         return t;
     }
 
-    /** The metrics record of the window ending at {@code end} (exclusive); {@code asOf} is the last instant it covers. */
+    /** The metrics record of the window ending at {@code end} (exclusive); {@code asOf}: the last instant it covers. */
     private ChannelMetrics metrics(String channel, int days, View v, long end, MetricStatus status, AlertThresholds th,
                                    boolean settled) {
         ModelFigures fig = v.fig;
@@ -784,10 +806,8 @@ public final class ReferenceModel {
                 .setLtvToCac(v.ratio).setLtvToCacLower(v.interval.lower()).setLtvToCacUpper(v.interval.upper())
                 .setConfidence(th.confidence())
                 .setStatus(status).setSettled(settled);
-        if (v.churnShown) {
-            m.setMonthlyChurnRate(fig.monthlyChurnRate()).setRetentionRate(fig.retentionRate()).setLtv(fig.ltv());
-        }
-        return m.build();
+        return m.setMonthlyChurnRate(fig.monthlyChurnRate()).setRetentionRate(fig.retentionRate())
+                .setLtv(fig.ltv()).build();
     }
 
     private void transition(AlertState s, AlertRule rule, String channel, int days, AlertStatus status, View v,
@@ -806,7 +826,7 @@ public final class ReferenceModel {
                 .setLtvToCacLower(v.interval.lower()).setLtvToCacUpper(v.interval.upper())
                 .setConfidence(th.confidence())
                 .setThreshold(th.threshold()).setCriticalThreshold(th.critical())
-                .setCac(v.fig.cac()).setLtv(v.churnShown ? v.fig.ltv() : null).setSpend(v.fig.spendDouble())
+                .setCac(v.fig.cac()).setLtv(v.fig.ltv()).setSpend(v.fig.spendDouble())
                 .setNewCustomers(v.fig.newCustomers())
                 .setReportingCurrency(config.reportingCurrency())
                 .setStartsAt(Instant.ofEpochMilli(s.startsAt))
@@ -818,16 +838,6 @@ public final class ReferenceModel {
                 .setMessage("model")
                 .build();
         transitions.add(new Transition(s.dedupKey, a, flushes));
-    }
-
-    /**
-     * Whether the churn-derived figures (monthly churn, retention, LTV, LTV:CAC) are shown: always, but under
-     * {@link Deviation#CHURNED_NEW_FROM_ACQUISITION_BUCKET} not where that bug makes churnRate leave [0, 1] (the
-     * topology's formulas give no monthly churn rate there; by domain.md it cannot happen).
-     */
-    private boolean churnShown(ModelFigures fig) {
-        Double c = fig.churnRate();
-        return !choices.has(Deviation.CHURNED_NEW_FROM_ACQUISITION_BUCKET) || c == null || (c >= 0 && c <= 1);
     }
 
     /** The first bucket whose settled window counts an event of bucket {@code b} read at clock {@code c}. */
@@ -937,7 +947,6 @@ public final class ReferenceModel {
         final double margin;
         Long churnBucket;
         Long churnSettle;
-        long churnClock;
 
         Member(String customerId, String channel, long acquiredAt, long acquiredClock, long acquiredBucket,
                long acquiredSettle, BigDecimal revenue, double margin) {
@@ -951,10 +960,9 @@ public final class ReferenceModel {
             this.margin = margin;
         }
 
-        void churn(long b, long s, long c) {
+        void churn(long b, long s) {
             churnBucket = b;
             churnSettle = s;
-            churnClock = c;
         }
     }
 
@@ -1001,7 +1009,7 @@ public final class ReferenceModel {
      * One window as its records show it: the figures, LTV:CAC and its interval, the channel's earliest spend and
      * whether it covers the window (else the window is warming up).
      */
-    private record View(ModelFigures fig, long start, boolean churnShown, Double ratio, ModelInterval interval,
+    private record View(ModelFigures fig, long start, Double ratio, ModelInterval interval,
                         Long earliestSpend, boolean covered, boolean warmingUp) {
     }
 
@@ -1049,8 +1057,8 @@ public final class ReferenceModel {
             severity = sev;
             startsAt = now;
             pendingSince = null;
-            alertId = UUID.nameUUIDFromBytes((dedupKey + "@" + Instant.ofEpochMilli(now)).getBytes(StandardCharsets.UTF_8))
-                    .toString();
+            String name = dedupKey + "@" + Instant.ofEpochMilli(now);
+            alertId = UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString();
         }
 
         void resolve() {

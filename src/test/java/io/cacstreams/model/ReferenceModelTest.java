@@ -326,7 +326,7 @@ class ReferenceModelTest {
         feed.conversion("other", "web", "10", DAY0.plus(DAY.multipliedBy(2)));     // the conversions clock: 2d
         feed.conversion("edge", "web", "10", DAY0.plus(Duration.ofHours(20)));     // read at 1d + hold: applied
         feed.conversion("late", "web", "10", DAY0.plus(Duration.ofHours(20)));     // read at 2d > 0 + 1d: given up
-        feed.conversion("before", "web", "10", DAY0.minus(Duration.ofHours(1)));   // given up (not "before acquisition")
+        feed.conversion("before", "web", "10", DAY0.minus(Duration.ofHours(1)));   // given up, not CHURN_BEFORE_...
         assertThat(feed.model.isActive("edge")).isFalse();
         assertThat(feed.model.isActive("late")).isTrue();
         assertThat(feed.model.isActive("before")).isTrue();
@@ -357,7 +357,8 @@ class ReferenceModelTest {
     void intervalOfTheSecondCase() {
         long active = 1500 - 14 + 45;
         ModelFigures f = new ModelFigures(new BigDecimal("16632"), 0, 0, 0, 45, 14, 0, active,
-                new BigDecimal("48.6").multiply(BigDecimal.valueOf(active)), 0.75 * active, 7, 0.01, OptionalInt.of(36));
+                new BigDecimal("48.6").multiply(BigDecimal.valueOf(active)), 0.75 * active, 7, 0.01,
+                OptionalInt.of(36));
         assertThat(f.ltvToCac()).isCloseTo(1.6026, within(5e-5));
         ModelInterval i = ModelInterval.of(f, 0.90);
         assertThat(i.lower()).isCloseTo(1.0908, within(5e-5));

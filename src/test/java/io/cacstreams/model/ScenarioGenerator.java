@@ -564,15 +564,20 @@ public final class ScenarioGenerator {
      */
     private void boundaryProbe() {
         long late = horizon + grace;
+        long inside = rnd.nextBoolean() ? 0 : grid;
         switch (rnd.nextInt(4)) {
             case 0 -> {
-                if (maxSpend != Long.MIN_VALUE) send(InputTopic.SPEND, spendRecord("sp-" + (++ids), anyChannel(), money(10), "USD", maxSpend - late + (rnd.nextBoolean() ? 0 : grid)));
+                if (maxSpend == Long.MIN_VALUE) return;
+                send(InputTopic.SPEND, spendRecord("sp-" + (++ids), anyChannel(), money(10), "USD", maxSpend - late + inside));
             }
             case 1 -> {
-                if (maxLead != Long.MIN_VALUE) send(InputTopic.LEADS, leadRecord("ld-" + (++ids), anyChannel(), 10, maxLead - late + (rnd.nextBoolean() ? 0 : grid)));
+                if (maxLead == Long.MIN_VALUE) return;
+                send(InputTopic.LEADS, leadRecord("ld-" + (++ids), anyChannel(), 10, maxLead - late + inside));
             }
             case 2 -> {
-                if (maxCustomer != Long.MIN_VALUE) send(InputTopic.CONVERSIONS, conversionRecord("cv-" + (++ids), "cu-" + (++ids), anyChannel(), maxCustomer - late + (rnd.nextBoolean() ? 0 : grid)));
+                if (maxCustomer == Long.MIN_VALUE) return;
+                send(InputTopic.CONVERSIONS, conversionRecord("cv-" + (++ids), "cu-" + (++ids), anyChannel(),
+                        maxCustomer - late + inside));
             }
             default -> {
                 // a churn of a customer not converted yet; later, the conversions clock moved exactly to the end of

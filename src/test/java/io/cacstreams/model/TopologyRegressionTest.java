@@ -166,7 +166,8 @@ class TopologyRegressionTest {
 
     private static ModelInput.Event lead(String id, String channel, Instant at) {
         return new ModelInput.Event(InputTopic.LEADS, new Payload.Valid(Lead.newBuilder().setEventId(id).setLeadId(id)
-                .setChannel(channel).setCampaign(null).setQualityScore(50).setOccurredAt(at).build()), at.toEpochMilli());
+                .setChannel(channel).setCampaign(null).setQualityScore(50).setOccurredAt(at).build()),
+                at.toEpochMilli());
     }
 
     private static ModelInput.Event conversion(String id, String customer, String channel, Instant at) {

@@ -66,7 +66,7 @@ class TopologyVsModelProperty {
         return ScenarioGenerator.scenarios(50, 150);
     }
 
-    @Property(tries = 1150, shrinking = ShrinkingMode.OFF, edgeCases = EdgeCasesMode.NONE,
+    @Property(tries = 1000, shrinking = ShrinkingMode.OFF, edgeCases = EdgeCasesMode.NONE,
             generation = GenerationMode.RANDOMIZED, afterFailure = AfterFailureMode.SAMPLE_FIRST)
     void topologyAgreesWithTheModel(@ForAll("scenarios") Scenario scenario) {
         ReferenceModel.Choices choices = ReferenceModel.Choices.fromSystemProperties();
@@ -88,7 +88,8 @@ class TopologyVsModelProperty {
 
     private static void collect(Player.Outcome outcome) {
         ReferenceModel m = outcome.model();
-        Set<String> reasons = m.deadLetters().stream().map(d -> d.reason().name()).collect(Collectors.toCollection(LinkedHashSet::new));
+        Set<String> reasons = m.deadLetters().stream().map(d -> d.reason().name())
+                .collect(Collectors.toCollection(LinkedHashSet::new));
         reasons.forEach(r -> Statistics.label("dead letter").collect(r));
         new LinkedHashSet<>(Player.transitionKinds(m)).forEach(k -> Statistics.label("alert transition").collect(k));
         List<ChannelMetrics> records = Stream.concat(m.emissions().stream().map(ReferenceModel.Emission::metrics),
@@ -97,7 +98,8 @@ class TopologyVsModelProperty {
             if (records.stream().anyMatch(r -> r.get(f) != null)) Statistics.label("metric defined").collect(f);
         }
         records.stream().map(r -> r.getStatus().name()).distinct().forEach(s -> Statistics.label("status").collect(s));
-        m.counters().keySet().stream().filter(SITUATIONS::contains).forEach(k -> Statistics.label("situation").collect(k));
+        m.counters().keySet().stream().filter(SITUATIONS::contains)
+                .forEach(k -> Statistics.label("situation").collect(k));
         outcome.alertIdFormats().forEach(f -> Statistics.label("alertId format").collect(f));
     }
 
