@@ -119,6 +119,26 @@ class TopologyRegressionTest {
         assertThat(atTheEnd.snapshots()).isEqualTo(ticking.snapshots());
     }
 
+    /**
+     * Found by the property: the watermark first settled buckets while the earliest count held was later than its
+     * limit; the channel stage then took every bucket up to that count as settled, so an older lead read next (its
+     * bucket not settled yet) was pushed to a later window and the window ending with its own bucket was never
+     * published, unless no flush had come in between. Fixed in b0040fa.
+     */
+    @Test
+    void anOlderEventReadAfterTheFirstSettlementGetsItsOwnSettledWindow() {
+        Map<String, String> settings = Map.of("cac.windows", "1d,3d", "cac.bucket", "6h", "cac.grace", "1d");
+        List<ModelInput.Event> input = List.of(churn("ch-1", "ghost", Instant.parse("2025-01-08T21:54:00Z")),
+                lead("ld-1", "search", Instant.parse("2025-01-04T03:21:00Z")),
+                spend("sp-1", "search", Instant.parse("2025-01-09T09:39:00Z")),
+                conversion("cv-1", "c1", "affiliate", Instant.parse("2025-01-09T12:22:00Z")),
+                lead("ld-2", "email", Instant.parse("2025-01-03T21:17:00Z"))); // bucket 18:00, read at 01-04T03:21
+        Outputs ticking = play(settings, input, true);
+        assertThat(ticking.settled().get("email|1d").get(0)).as("the first settled window of email")
+                .contains("\"windowEnd\": \"2025-01-04T00:00:00Z\"");
+        assertThat(play(settings, input, false).settled()).isEqualTo(ticking.settled());
+    }
+
     /** What a run emitted: settled records per key in order (as text), the last record per key, dead letters. */
     private record Outputs(Map<String, List<String>> settled, Map<String, ChannelMetrics> snapshots, int deadLetters) {
     }
