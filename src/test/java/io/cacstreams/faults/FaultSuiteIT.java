@@ -54,6 +54,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class FaultSuiteIT {
     private static final Path TARGET = Path.of(System.getProperty("cac.jar", "target/cac-streams.jar")).toAbsolutePath().getParent();
     private static final Duration QUIET_TIMEOUT = Duration.ofMinutes(3);
+    private static final double OLD_BATCH = 0.05;
     private static final Pattern LOG_TIME = Pattern.compile("^(\\d\\d:\\d\\d:\\d\\d\\.\\d\\d\\d) ");
     private static final Pattern RESTORED = Pattern.compile("Finished restoring changelog \\S+ to store \\S+ with a total number of (\\d+) records");
 
@@ -143,8 +144,9 @@ class FaultSuiteIT {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         PrintStream tee = new PrintStream(new TeeStream(buf, System.out), true, StandardCharsets.UTF_8);
         System.out.println("=== " + name);
+        // as `verify` runs by default: 5 % of the good events re-sent as an old batch at the end (issue 8)
         VerifySummary s = new VerifyRun(AppConfig.from(base(settings)), new HashMap<>(kafka.clientProperties()), o)
-                .run(tee);
+                .withOldBatch(OLD_BATCH).run(tee);
         s.print(tee);
         double secs = (System.nanoTime() - t0) / 1e9;
         String dead = s.deadLetters().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
