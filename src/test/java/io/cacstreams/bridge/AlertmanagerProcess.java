@@ -2,6 +2,7 @@ package io.cacstreams.bridge;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cacstreams.testing.DebianPackages;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -19,11 +20,13 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real Alertmanager (Debian's {@code prometheus-alertmanager}) as a child process of the test: its own config and
- * storage in a temporary directory, listening on a free loopback port, clustering off.
+ * A real Alertmanager (Debian's {@code prometheus-alertmanager}: the installed one, else the package unpacked under
+ * target/ by {@link DebianPackages}) as a child process of the test: its own config and storage in a temporary
+ * directory, listening on a free loopback port, clustering off.
  */
 final class AlertmanagerProcess implements AutoCloseable {
-    static final Path BINARY = Path.of("/usr/bin/prometheus-alertmanager");
+    static final List<String> PACKAGES = List.of("prometheus-alertmanager");
+    private static final String BINARY = "/usr/bin/prometheus-alertmanager";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Process process;
@@ -37,8 +40,13 @@ final class AlertmanagerProcess implements AutoCloseable {
         this.log = log;
     }
 
-    /** Starts Alertmanager with {@code resolve_timeout} and waits until {@code /-/ready} answers 200. */
-    static AlertmanagerProcess start(Path dir, Path log, Duration resolveTimeout) throws IOException {
+    /** The Alertmanager to run: installed, or unpacked (a static Go binary: no library path to pass). */
+    static Path binary() throws DebianPackages.Unavailable, IOException, InterruptedException {
+        return DebianPackages.find("prometheus-alertmanager", PACKAGES, BINARY).file(BINARY);
+    }
+
+    /** Starts {@code binary} with {@code resolve_timeout} and waits until {@code /-/ready} answers 200. */
+    static AlertmanagerProcess start(Path binary, Path dir, Path log, Duration resolveTimeout) throws IOException {
         Path config = dir.resolve("alertmanager.yml");
         Files.writeString(config, String.join("\n",
                 "global:",
@@ -53,7 +61,7 @@ final class AlertmanagerProcess implements AutoCloseable {
         IOException last = null;
         for (int attempt = 0; attempt < 3; attempt++) {
             int port = freePort();
-            List<String> command = new ArrayList<>(List.of(BINARY.toString(),
+            List<String> command = new ArrayList<>(List.of(binary.toString(),
                     "--config.file=" + config, "--storage.path=" + dir.resolve("data"),
                     "--web.listen-address=127.0.0.1:" + port, "--cluster.listen-address="));
             Files.writeString(log, "# " + String.join(" ", command) + "\n", StandardCharsets.UTF_8);

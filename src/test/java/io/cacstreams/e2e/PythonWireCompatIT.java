@@ -18,11 +18,11 @@ import io.cacstreams.events.FxRate;
 import io.cacstreams.events.Lead;
 import io.cacstreams.events.MarketingSpend;
 import io.cacstreams.events.MetricStatus;
+import io.cacstreams.testing.DebianPackages;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -64,22 +64,21 @@ class PythonWireCompatIT {
     private static final Path BASE = Path.of(System.getProperty("basedir", "."));
     private static final Path SCRIPT = BASE.resolve("src/test/python/wire_compat.py");
     private static final Path SCHEMAS = BASE.resolve("schemas");
-    private static final Path DEBIAN_PYTHON = BASE.resolve("target/debian-python");
     private static EmbeddedKafka kafka;
     private static ApicurioProcess apicurio;
 
     private static DebianPython.Interpreter python;
-    private static String pythonProblem;
+    private static DebianPackages.Unavailable pythonProblem;
 
     @BeforeAll
     static void start() throws Exception {
         long t0 = System.nanoTime();
         try {
-            python = DebianPython.find(DEBIAN_PYTHON);
+            python = DebianPython.find();
             System.out.printf("python client: %s; ready in %d ms%n", python.versions(),
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
-        } catch (DebianPython.Unavailable e) {
-            pythonProblem = e.getMessage();
+        } catch (DebianPackages.Unavailable e) {
+            pythonProblem = e;
             return; // reported by requirePythonClient, as a failure or a skip
         }
         kafka = EmbeddedKafka.start();
@@ -95,10 +94,7 @@ class PythonWireCompatIT {
     /** Fails with what to install, or skips if CAC_SKIP_PYTHON=1. */
     @BeforeEach
     void requirePythonClient() {
-        if (pythonProblem == null) return;
-        Assumptions.assumeFalse("1".equals(System.getenv("CAC_SKIP_PYTHON")),
-                "CAC_SKIP_PYTHON=1, skipped: " + pythonProblem);
-        fail(pythonProblem);
+        if (pythonProblem != null) DebianPackages.skipOrFail(pythonProblem, "CAC_SKIP_PYTHON");
     }
 
     @Test

@@ -1,6 +1,6 @@
 package io.cacstreams.monitoring;
 
-import org.junit.jupiter.api.Assumptions;
+import io.cacstreams.testing.DebianPackages;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -15,11 +15,14 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Prometheus' own checker (Debian package prometheus). Without it a test using it fails with what to install (CI
- * installs it, see .ci/run), unless CAC_SKIP_PROMTOOL=1.
+ * Prometheus' own checker (Debian package prometheus): the installed one, else the package unpacked under
+ * target/debian-prometheus ({@link DebianPackages}). Where neither is possible a test using it fails with what to
+ * install, unless CAC_SKIP_PROMTOOL=1.
  */
 public final class Promtool {
-    private static final List<Path> CANDIDATES = List.of(Path.of("/usr/bin/promtool"), Path.of("/usr/local/bin/promtool"));
+    private static final String BINARY = "/usr/bin/promtool";
+    private static final Path LOCAL = Path.of("/usr/local/bin/promtool");
+    private static Path found;
 
     public record Result(int exit, String out) {
     }
@@ -27,14 +30,20 @@ public final class Promtool {
     private Promtool() {
     }
 
-    /** The promtool to use; fails (or skips with CAC_SKIP_PROMTOOL=1) if there is none. */
-    public static Path require() {
-        for (Path p : CANDIDATES) {
-            if (Files.isExecutable(p)) return p;
+    /** The promtool to use (got once per JVM); fails (or skips with CAC_SKIP_PROMTOOL=1) if there is none. */
+    public static synchronized Path require() throws IOException, InterruptedException {
+        if (found != null) return found;
+        if (Files.isExecutable(LOCAL) && !Files.isExecutable(Path.of(BINARY)) && !DebianPackages.forced()) {
+            found = LOCAL;
+            return found;
         }
-        Assumptions.assumeFalse("1".equals(System.getenv("CAC_SKIP_PROMTOOL")), "CAC_SKIP_PROMTOOL=1: no promtool");
-        return fail("promtool is not installed (" + CANDIDATES + "). Install Debian's prometheus package (apt-get"
-                + " install prometheus; .ci/run does), or set CAC_SKIP_PROMTOOL=1 to skip this test.");
+        try {
+            // a static Go binary: no library path to pass
+            found = DebianPackages.find("prometheus", List.of("prometheus"), BINARY).file(BINARY);
+            return found;
+        } catch (DebianPackages.Unavailable e) {
+            return DebianPackages.skipOrFail(e, "CAC_SKIP_PROMTOOL");
+        }
     }
 
     /** Runs promtool with {@code args}, {@code stdin} (may be null) as its input; output and errors together. */

@@ -11,6 +11,7 @@ import io.cacstreams.query.MarketFeed.Profile;
 import io.cacstreams.serde.MockSchemaRegistry;
 import io.cacstreams.serde.SchemaRegistryClient;
 import io.cacstreams.runtime.TopologySource;
+import io.cacstreams.testing.DebianPackages;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -20,7 +21,6 @@ import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,7 +53,6 @@ import java.util.logging.Level;
 
 import static io.cacstreams.query.MarketFeed.day;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The dashboard in a real browser (Debian's headless Chromium, driven by Selenium through Debian's chromedriver)
@@ -62,11 +61,13 @@ import static org.junit.jupiter.api.Assertions.fail;
  * the charts are drawn, the FIRING alerts are listed, a channel that starts spending shows up without a reload within 5 s
  * of its first figures, and the window switch works. The page is saved as target/dashboard.png for review.
  *
- * <p>Without Chromium and its driver this test fails (CI installs them, see .ci/run), unless CAC_SKIP_BROWSER=1.
+ * <p>Chromium, its driver and promtool are the installed ones, else Debian's packages unpacked under target/ with
+ * the libraries they need ({@link DebianPackages}); where neither is possible the test fails saying what to install,
+ * unless CAC_SKIP_BROWSER=1 (or CAC_SKIP_PROMTOOL=1).
  */
 class DashboardAndMonitoringIT {
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    /** chromium-common too: an unpacked chromium finds its resources next to itself, not in /usr/lib/chromium. */
+    private static final List<String> BROWSER_PACKAGES = List.of("chromium", "chromium-common", "chromium-driver");
     private static final Path SCREENSHOT = Path.of("target", "dashboard.png");
     private static final Duration WAIT = Duration.ofSeconds(90);
     /** Days of market after the customer bases are acquired (day 0). */
@@ -160,17 +161,23 @@ class DashboardAndMonitoringIT {
         return false;
     }
 
-    /** Fails with what to install, or skips if CAC_SKIP_BROWSER=1. */
-    private static void requireBrowser() {
-        List<String> missing = new ArrayList<>();
-        if (!Files.isExecutable(CHROMIUM)) missing.add(CHROMIUM + " (Debian package chromium)");
-        if (!Files.isExecutable(CHROMEDRIVER)) missing.add(CHROMEDRIVER + " (Debian package chromium-driver)");
-        if (missing.isEmpty()) return;
-        String problem = "no headless browser: missing " + String.join(", ", missing);
-        Assumptions.assumeFalse("1".equals(System.getenv("CAC_SKIP_BROWSER")), "CAC_SKIP_BROWSER=1, skipped: "
-                + problem);
-        fail(problem + ". Install them (apt-get install chromium chromium-driver; .ci/run does), or set"
-                + " CAC_SKIP_BROWSER=1 to skip this test.");
+    /** Chromium and its driver, and the variables they run with (the unpacked libraries' path, if unpacked). */
+    private record Browser(Path chromium, Path driver, Map<String, String> env) {
+    }
+
+    /** Debian's Chromium, installed or unpacked; fails with what to install, or skips if CAC_SKIP_BROWSER=1. */
+    private static Browser requireBrowser() throws Exception {
+        DebianPackages.Tree tree;
+        try {
+            tree = DebianPackages.find("chromium", BROWSER_PACKAGES, "/usr/bin/chromium", "/usr/bin/chromedriver");
+        } catch (DebianPackages.Unavailable e) {
+            return DebianPackages.skipOrFail(e, "CAC_SKIP_BROWSER");
+        }
+        System.out.println("browser: " + tree.origin());
+        // the launcher /usr/bin/chromium runs /usr/lib/chromium/chromium by that absolute path: an unpacked browser
+        // is started directly
+        Path chromium = tree.file(tree.unpacked().isEmpty() ? "/usr/bin/chromium" : "/usr/lib/chromium/chromium");
+        return new Browser(chromium, tree.file("/usr/bin/chromedriver"), tree.env());
     }
 
     private static void createTopics(TopicNames names) {
@@ -187,11 +194,12 @@ class DashboardAndMonitoringIT {
                 .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1"));
     }
 
-    private static WebDriver openBrowser() {
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
+    private static WebDriver openBrowser(Browser chrome) {
+        // chromedriver passes its environment on to the browser it starts
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(chrome.driver().toFile())
+                .withEnvironment(chrome.env()).usingAnyFreePort().build();
         ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
+        options.setBinary(chrome.chromium().toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--disable-dev-shm-usage", "--lang=en-US", "--window-size=1440,1250",
@@ -214,9 +222,9 @@ class DashboardAndMonitoringIT {
 
     @Test
     void aGrowthTeamSeesLiveFiguresChartsAndAlertsWithoutReloading() throws Exception {
-        requireBrowser();
+        Browser chrome = requireBrowser();
         try {
-            figuresChartsAlertsAndLiveUpdates();
+            figuresChartsAlertsAndLiveUpdates(chrome);
         } catch (AssertionError | RuntimeException e) {
             if (browser != null) {
                 Files.createDirectories(SCREENSHOT.getParent());
@@ -230,9 +238,9 @@ class DashboardAndMonitoringIT {
         }
     }
 
-    private void figuresChartsAlertsAndLiveUpdates() throws Exception {
+    private void figuresChartsAlertsAndLiveUpdates(Browser chrome) throws Exception {
         String url = app.url();
-        browser = openBrowser();
+        browser = openBrowser(chrome);
         JavascriptExecutor js = (JavascriptExecutor) browser;
         browser.get(url);
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(15));
