@@ -57,13 +57,13 @@ class AlertBridgeIT {
 
     @BeforeAll
     static void start() throws Exception {
-        Path binary;
+        AlertmanagerProcess.Binary binary;
         try {
             binary = AlertmanagerProcess.binary();
         } catch (DebianPackages.Unavailable e) {
             binary = DebianPackages.skipOrFail(e, "CAC_SKIP_ALERTMANAGER");
         }
-        System.out.println("alertmanager: " + binary);
+        System.out.println("alertmanager: " + binary.executable());
         alertmanager = AlertmanagerProcess.start(binary, dir, Path.of("target", "alertmanager-AlertBridgeIT.log"),
                 RESOLVE_TIMEOUT);
         kafka = EmbeddedKafka.start();

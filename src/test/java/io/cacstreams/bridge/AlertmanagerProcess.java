@@ -3,7 +3,9 @@ package io.cacstreams.bridge;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cacstreams.testing.DebianPackages;
+import io.cacstreams.testing.DebianPackages.Dependencies;
 
+import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -14,8 +16,11 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -27,6 +32,8 @@ import java.util.concurrent.TimeUnit;
 final class AlertmanagerProcess implements AutoCloseable {
     static final List<String> PACKAGES = List.of("prometheus-alertmanager");
     private static final String BINARY = "/usr/bin/prometheus-alertmanager";
+    /** Where Debian's build reads its default template (default.tmpl) and web UI from: a constant of the binary. */
+    private static final String DATA = "/usr/share/prometheus/alertmanager";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Process process;
@@ -40,13 +47,53 @@ final class AlertmanagerProcess implements AutoCloseable {
         this.log = log;
     }
 
-    /** The Alertmanager to run: installed, or unpacked (a static Go binary: no library path to pass). */
-    static Path binary() throws DebianPackages.Unavailable, IOException, InterruptedException {
-        return DebianPackages.find("prometheus-alertmanager", PACKAGES, BINARY).file(BINARY);
+    /** How to run Alertmanager: the executable, and the directory to run it in ({@code null}: the test's). */
+    record Binary(Path executable, Path workingDirectory) {
+
+        File directory() {
+            return workingDirectory == null ? null : workingDirectory.toFile();
+        }
+    }
+
+    /** The Alertmanager to run: installed, or unpacked (a Go binary needing only the C library) and relocated. */
+    static Binary binary() throws DebianPackages.Unavailable, IOException, InterruptedException {
+        DebianPackages.Tree tree = DebianPackages.find("prometheus-alertmanager", PACKAGES, Dependencies.NONE, BINARY);
+        return tree.unpacked().isEmpty() ? new Binary(Path.of(BINARY), null) : relocated(tree);
+    }
+
+    /**
+     * Debian's build reads its default template from {@value #DATA}/default.tmpl, a path no flag or setting changes,
+     * and fails without it; an unpacked package has it elsewhere. A copy of the binary whose constant {@value #DATA}
+     * is turned into a relative path of the same length ({@code ./} 17 times) reads it (and the web UI) from its
+     * working directory instead: the unpacked package's {@value #DATA}. Nothing else of the binary changes.
+     */
+    private static Binary relocated(DebianPackages.Tree tree) throws DebianPackages.Unavailable, IOException {
+        Path original = tree.file(BINARY);
+        Path copy = original.resolveSibling("prometheus-alertmanager.relocated");
+        if (!Files.exists(copy)) {
+            byte[] from = DATA.getBytes(StandardCharsets.US_ASCII);
+            byte[] to = "./".repeat(from.length / 2).getBytes(StandardCharsets.US_ASCII);
+            byte[] bytes = Files.readAllBytes(original);
+            int replaced = 0;
+            for (int i = 0; i + from.length <= bytes.length; i++) {
+                if (Arrays.equals(bytes, i, i + from.length, from, 0, from.length)) {
+                    System.arraycopy(to, 0, bytes, i, to.length);
+                    replaced++;
+                }
+            }
+            if (replaced == 0 || from.length != to.length) {
+                throw new DebianPackages.Unavailable(original + " does not read its data from " + DATA
+                        + " as Debian's 0.25 build does, so it cannot be run from where it was unpacked", PACKAGES);
+            }
+            Path partial = Files.write(copy.resolveSibling(copy.getFileName() + ".partial"), bytes);
+            Files.setPosixFilePermissions(partial, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.move(partial, copy, StandardCopyOption.ATOMIC_MOVE);
+        }
+        return new Binary(copy, tree.file(DATA));
     }
 
     /** Starts {@code binary} with {@code resolve_timeout} and waits until {@code /-/ready} answers 200. */
-    static AlertmanagerProcess start(Path binary, Path dir, Path log, Duration resolveTimeout) throws IOException {
+    static AlertmanagerProcess start(Binary binary, Path dir, Path log, Duration resolveTimeout) throws IOException {
         Path config = dir.resolve("alertmanager.yml");
         Files.writeString(config, String.join("\n",
                 "global:",
@@ -61,11 +108,11 @@ final class AlertmanagerProcess implements AutoCloseable {
         IOException last = null;
         for (int attempt = 0; attempt < 3; attempt++) {
             int port = freePort();
-            List<String> command = new ArrayList<>(List.of(binary.toString(),
+            List<String> command = new ArrayList<>(List.of(binary.executable().toString(),
                     "--config.file=" + config, "--storage.path=" + dir.resolve("data"),
                     "--web.listen-address=127.0.0.1:" + port, "--cluster.listen-address="));
             Files.writeString(log, "# " + String.join(" ", command) + "\n", StandardCharsets.UTF_8);
-            Process p = new ProcessBuilder(command).redirectErrorStream(true)
+            Process p = new ProcessBuilder(command).directory(binary.directory()).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
             AlertmanagerProcess am = new AlertmanagerProcess(p, URI.create("http://127.0.0.1:" + port), log);
             try {

@@ -1,6 +1,7 @@
 package io.cacstreams.e2e;
 
 import io.cacstreams.testing.DebianPackages;
+import io.cacstreams.testing.DebianPackages.Dependencies;
 import io.cacstreams.testing.DebianPackages.Unavailable;
 
 import java.io.IOException;
@@ -68,7 +69,7 @@ final class DebianPython {
             Run probe = probe(system);
             if (probe.exit() == 0) return new Interpreter(SYSTEM_PYTHON, Map.of(), probe.output().strip());
         }
-        DebianPackages.Tree tree = DebianPackages.unpack("python", PACKAGES);
+        DebianPackages.Tree tree = DebianPackages.unpack("python", PACKAGES, Dependencies.MISSING);
         Path unpackedPython = tree.file(SYSTEM_PYTHON.toString());
         Map<String, String> env = new HashMap<>(tree.env());
         env.put("PYTHONPATH", tree.file("/usr/lib/python3/dist-packages").toString());

@@ -1,6 +1,7 @@
 package io.cacstreams.monitoring;
 
 import io.cacstreams.testing.DebianPackages;
+import io.cacstreams.testing.DebianPackages.Dependencies;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -38,8 +39,11 @@ public final class Promtool {
             return found;
         }
         try {
-            // a static Go binary: no library path to pass
-            found = DebianPackages.find("prometheus", List.of("prometheus"), BINARY).file(BINARY);
+            // a Go binary needing only the C library: no library path to pass
+            DebianPackages.Tree tree = DebianPackages.find("prometheus", List.of("prometheus"), Dependencies.NONE,
+                    BINARY);
+            found = tree.file(BINARY);
+            System.out.println("promtool: " + found + " (" + tree.origin() + ")");
             return found;
         } catch (DebianPackages.Unavailable e) {
             return DebianPackages.skipOrFail(e, "CAC_SKIP_PROMTOOL");

@@ -12,6 +12,7 @@ import io.cacstreams.serde.MockSchemaRegistry;
 import io.cacstreams.serde.SchemaRegistryClient;
 import io.cacstreams.runtime.TopologySource;
 import io.cacstreams.testing.DebianPackages;
+import io.cacstreams.testing.DebianPackages.Dependencies;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -169,7 +170,8 @@ class DashboardAndMonitoringIT {
     private static Browser requireBrowser() throws Exception {
         DebianPackages.Tree tree;
         try {
-            tree = DebianPackages.find("chromium", BROWSER_PACKAGES, "/usr/bin/chromium", "/usr/bin/chromedriver");
+            tree = DebianPackages.find("chromium", BROWSER_PACKAGES, Dependencies.MISSING, "/usr/bin/chromium",
+                    "/usr/bin/chromedriver");
         } catch (DebianPackages.Unavailable e) {
             return DebianPackages.skipOrFail(e, "CAC_SKIP_BROWSER");
         }

@@ -63,6 +63,17 @@ public final class DebianPackages {
         }
     }
 
+    /** Which dependencies of the named packages to fetch with them. */
+    public enum Dependencies {
+        /** Those apt would install (the default). */
+        MISSING,
+        /**
+         * None: for programs known to need nothing but the C library, such as Debian's static Go binaries, whose
+         * packages depend on things the tests do not use (prometheus on 200 MB of JavaScript for its web UI).
+         */
+        NONE
+    }
+
     /** Why the packages are neither installed nor could be fetched, with what the user can do. */
     public static final class Unavailable extends Exception {
         public Unavailable(String problem, List<String> packages) {
@@ -81,28 +92,28 @@ public final class DebianPackages {
      * The installed {@code files} (absolute paths) if they are all there, else {@code packages} unpacked under
      * {@code target/debian-<name>} (see {@link #unpack}); fails if they do not have the files either.
      */
-    public static Tree find(String name, List<String> packages, String... files)
+    public static Tree find(String name, List<String> packages, Dependencies dependencies, String... files)
             throws Unavailable, IOException, InterruptedException {
         Tree installed = new Tree(ROOT, Map.of(), List.of());
         if (!forced() && Stream.of(files).allMatch(f -> Files.isExecutable(installed.file(f)))) return installed;
-        Tree tree = unpack(name, packages);
+        Tree tree = unpack(name, packages, dependencies);
         List<String> absent = Stream.of(files).filter(f -> !Files.isExecutable(tree.file(f))).toList();
         if (!absent.isEmpty()) throw new Unavailable("no " + absent + " in " + tree.origin(), packages);
         return tree;
     }
 
     /**
-     * {@code packages} and their dependencies that are not installed, downloaded and unpacked in
-     * {@code target/debian-<name>/root} unless an earlier run did (for the same packages).
+     * {@code packages} and (unless {@link Dependencies#NONE}) their dependencies that are not installed, downloaded
+     * and unpacked in {@code target/debian-<name>/root} unless an earlier run did (for the same request).
      */
-    public static Tree unpack(String name, List<String> packages)
+    public static Tree unpack(String name, List<String> packages, Dependencies dependencies)
             throws Unavailable, IOException, InterruptedException {
         Path work = Path.of(System.getProperty("basedir", ".")).resolve("target").resolve("debian-" + name);
         Path root = work.resolve("root");
         Path complete = work.resolve("complete");
-        String wanted = String.join(" ", packages);
-        if (!Files.exists(complete) || !Files.readAllLines(complete).get(0).equals(wanted)) {
-            fetch(work, packages);
+        String request = String.join(" ", packages) + " " + dependencies;
+        if (!Files.exists(complete) || !Files.readAllLines(complete).get(0).equals(request)) {
+            fetch(work, packages, dependencies, request);
         }
         List<String> lines = Files.readAllLines(complete);
         return new Tree(root, environment(root), lines.subList(1, lines.size()));
@@ -120,7 +131,8 @@ public final class DebianPackages {
         return fail(e.getMessage() + ", or set " + skipVariable + "=1 to skip this test");
     }
 
-    private static void fetch(Path work, List<String> packages) throws Unavailable, IOException, InterruptedException {
+    private static void fetch(Path work, List<String> packages, Dependencies dependencies, String request)
+            throws Unavailable, IOException, InterruptedException {
         if (!onPath("apt-get") || !onPath("dpkg-deb")) throw new Unavailable("no apt-get or dpkg-deb here", packages);
         Run simulated = simulate(packages);
         if (simulated.exit() != 0 && isRoot()) {
@@ -137,7 +149,7 @@ public final class DebianPackages {
         // the named packages even if installed (forced, or installed without the files a test looks for), and the
         // dependencies apt would install
         TreeSet<String> missing = new TreeSet<>(packages);
-        missing.addAll(names(simulated.output()));
+        if (dependencies == Dependencies.MISSING) missing.addAll(names(simulated.output()));
         deleteRecursively(work);
         Path debs = Files.createDirectories(work.resolve("debs"));
         List<String> download = new ArrayList<>(List.of("apt-get", "download", "-q"));
@@ -160,8 +172,8 @@ public final class DebianPackages {
         Path root = work.resolve("root");
         if (Files.isDirectory(staging.resolve(FONTS))) writeFontConfig(staging, root);
         Files.move(staging, root, StandardCopyOption.ATOMIC_MOVE);
-        Files.writeString(work.resolve("complete"), String.join(" ", packages) + "\n" + String.join("\n", missing)
-                + "\n", StandardCharsets.UTF_8);
+        Files.writeString(work.resolve("complete"), request + "\n" + String.join("\n", missing) + "\n",
+                StandardCharsets.UTF_8);
     }
 
     private static Run simulate(List<String> packages) throws IOException, InterruptedException {
