@@ -134,6 +134,7 @@ public final class DebianPackages {
     private static void fetch(Path work, List<String> packages, Dependencies dependencies, String request)
             throws Unavailable, IOException, InterruptedException {
         if (!onPath("apt-get") || !onPath("dpkg-deb")) throw new Unavailable("no apt-get or dpkg-deb here", packages);
+        long t0 = System.nanoTime();
         Run simulated = simulate(packages);
         if (simulated.exit() != 0 && isRoot()) {
             // a fresh container has no package lists yet
@@ -168,12 +169,15 @@ public final class DebianPackages {
             }
         }
         // the unpacked tree is what later runs use; the archives (chromium's are 100 MB) are not kept
+        long archives = size(debs);
         deleteRecursively(debs);
         Path root = work.resolve("root");
         if (Files.isDirectory(staging.resolve(FONTS))) writeFontConfig(staging, root);
         Files.move(staging, root, StandardCopyOption.ATOMIC_MOVE);
         Files.writeString(work.resolve("complete"), request + "\n" + String.join("\n", missing) + "\n",
                 StandardCharsets.UTF_8);
+        System.out.printf("%s: %d Debian packages (%d MB) fetched and unpacked in %d ms%n", work.getFileName(),
+                missing.size(), archives >> 20, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
     }
 
     private static Run simulate(List<String> packages) throws IOException, InterruptedException {
@@ -223,6 +227,14 @@ public final class DebianPackages {
                 "  <cachedir>" + root.resolve("var/cache/fontconfig") + "</cachedir>",
                 "</fontconfig>",
                 ""), StandardCharsets.UTF_8);
+    }
+
+    private static long size(Path dir) throws IOException {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            long total = 0;
+            for (Path p : walk.filter(Files::isRegularFile).toList()) total += Files.size(p);
+            return total;
+        }
     }
 
     private static void deleteRecursively(Path dir) throws IOException {
