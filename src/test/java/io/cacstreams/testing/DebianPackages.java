@@ -10,7 +10,6 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -41,12 +40,10 @@ public final class DebianPackages {
     private static final Pattern SHARED_LIBRARY = Pattern.compile(".*\\.so(\\.\\d+)*");
     private static final Duration APT_TIMEOUT = Duration.ofMinutes(10);
     private static final Path ROOT = Path.of("/");
-    private static final String FONTS = "usr/share/fonts";
-    private static final String FONT_CONFIG = "fonts.conf";
 
     /**
-     * Where the packages' files are: {@code /} if they are installed, else the unpacked tree, with the variables that
-     * let its programs find its shared libraries (and fonts, if any were unpacked).
+     * Where the packages' files are: {@code /} if they are installed, else the unpacked tree, with the variable that
+     * lets its programs find its shared libraries.
      *
      * @param unpacked the packages unpacked in {@code root}; empty if the installed ones are used
      */
@@ -59,7 +56,7 @@ public final class DebianPackages {
 
         /** Where the files come from, for the test's output. */
         public String origin() {
-            return unpacked.isEmpty() ? "installed" : unpacked.size() + " Debian packages unpacked in " + root;
+            return unpacked.isEmpty() ? "installed" : packages(unpacked.size()) + " unpacked in " + root;
         }
     }
 
@@ -171,13 +168,11 @@ public final class DebianPackages {
         // the unpacked tree is what later runs use; the archives (chromium's are 100 MB) are not kept
         long archives = size(debs);
         deleteRecursively(debs);
-        Path root = work.resolve("root");
-        if (Files.isDirectory(staging.resolve(FONTS))) writeFontConfig(staging, root);
-        Files.move(staging, root, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(staging, work.resolve("root"), StandardCopyOption.ATOMIC_MOVE);
         Files.writeString(work.resolve("complete"), request + "\n" + String.join("\n", missing) + "\n",
                 StandardCharsets.UTF_8);
-        System.out.printf("%s: %d Debian packages (%d MB) fetched and unpacked in %d ms%n", work.getFileName(),
-                missing.size(), archives >> 20, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+        System.out.printf("%s: %s (%d MB) fetched and unpacked in %d ms%n", work.getFileName(),
+                packages(missing.size()), archives >> 20, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
     }
 
     private static Run simulate(List<String> packages) throws IOException, InterruptedException {
@@ -196,37 +191,20 @@ public final class DebianPackages {
 
     /**
      * LD_LIBRARY_PATH: every directory of the tree holding shared libraries (usr/lib/x86_64-linux-gnu, its
-     * pulseaudio/ that libpulse finds by an absolute RUNPATH, usr/lib/chromium, ...), Python's modules left out;
-     * FONTCONFIG_FILE if fonts were unpacked: fontconfig's configuration only looks in /usr/share/fonts.
+     * pulseaudio/ that libpulse finds by an absolute RUNPATH, usr/lib/chromium, ...), Python's modules left out. (No
+     * fonts: Java's own dependencies install fontconfig and DejaVu.)
      */
     private static Map<String, String> environment(Path root) throws IOException {
-        Map<String, String> env = new LinkedHashMap<>();
         try (Stream<Path> walk = Files.walk(root)) {
             String path = walk.filter(p -> SHARED_LIBRARY.matcher(p.getFileName().toString()).matches())
                     .filter(p -> !p.toString().contains("/dist-packages/"))
                     .map(p -> p.getParent().toString()).distinct().sorted().collect(Collectors.joining(":"));
-            if (!path.isEmpty()) env.put("LD_LIBRARY_PATH", path);
+            return path.isEmpty() ? Map.of() : Map.of("LD_LIBRARY_PATH", path);
         }
-        if (Files.exists(root.resolve(FONT_CONFIG))) env.put("FONTCONFIG_FILE", root.resolve(FONT_CONFIG).toString());
-        return env;
     }
 
-    /**
-     * A fontconfig configuration in {@code staging}, to be moved to {@code root}, for the unpacked fonts and the
-     * installed ones, with its cache in the tree.
-     */
-    private static void writeFontConfig(Path staging, Path root) throws IOException {
-        Files.writeString(staging.resolve(FONT_CONFIG), String.join("\n",
-                "<?xml version=\"1.0\"?>",
-                "<!DOCTYPE fontconfig SYSTEM \"urn:fontconfig:fonts.dtd\">",
-                "<fontconfig>",
-                "  <dir>/usr/share/fonts</dir>",
-                "  <dir>" + root.resolve(FONTS) + "</dir>",
-                "  <include ignore_missing=\"yes\">/etc/fonts/conf.d</include>",
-                "  <include ignore_missing=\"yes\">" + root.resolve("etc/fonts/conf.d") + "</include>",
-                "  <cachedir>" + root.resolve("var/cache/fontconfig") + "</cachedir>",
-                "</fontconfig>",
-                ""), StandardCharsets.UTF_8);
+    private static String packages(int count) {
+        return count + (count == 1 ? " Debian package" : " Debian packages");
     }
 
     private static long size(Path dir) throws IOException {
