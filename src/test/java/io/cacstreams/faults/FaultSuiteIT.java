@@ -125,6 +125,9 @@ class FaultSuiteIT {
         // a finite LTV horizon bounds the interval's upper end even in a window without churn
         s.put("cac.alert.channel.paid_search.threshold", "1000");
         s.put("cac.ltv.horizon.months", "36");
+        // alerts are evaluated on settled buckets: a partition that has had its last record (the market's churns are
+        // few) holds the watermark back until it counts as idle; 30 s by default, longer than a run's quiet check
+        s.put("cac.idle.timeout", "3s");
         s.putAll(more);
         return s;
     }
