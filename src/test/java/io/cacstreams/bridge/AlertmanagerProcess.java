@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  * directory, listening on a free loopback port, clustering off.
  */
 final class AlertmanagerProcess implements AutoCloseable {
-    static final List<String> PACKAGES = List.of("prometheus-alertmanager");
+    private static final List<String> PACKAGES = List.of("prometheus-alertmanager");
     private static final String BINARY = "/usr/bin/prometheus-alertmanager";
     /** Where Debian's build reads its default template (default.tmpl) and web UI from: a constant of the binary. */
     private static final String DATA = "/usr/share/prometheus/alertmanager";
