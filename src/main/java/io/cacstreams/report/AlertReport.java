@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The alert report of issue 10 (part 3): per (channel, window), the market's true episodes below the threshold and
@@ -77,8 +78,25 @@ public record AlertReport(String startedAt, Run run, Rule rule, Definitions crit
     /**
      * One alert. {@code verdict}: {@code episode} (matched a true episode), {@code dip} (the true ratio went below
      * the false-FIRING level but not for an episode), {@code false}.
+     *
+     * @param fired    LTV:CAC and its interval in the window that fired (null if not read)
+     * @param resolved the same in the window that resolved (null while firing)
      */
-    public record AlertRow(String alertId, double firedDay, Double resolvedDay, int severityChanges, String verdict) {
+    public record AlertRow(String alertId, double firedDay, Band fired, Double resolvedDay, Band resolved,
+                           int severityChanges, String verdict) {
+    }
+
+    /** LTV:CAC and its interval as an alert record gave them (a null upper bound is unbounded). */
+    public record Band(Double ratio, Double lower, Double upper) {
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "%s [%s, %s]", num(ratio), num(lower), upper == null ? "unbounded"
+                    : num(upper));
+        }
+
+        private static String num(Double v) {
+            return v == null ? "-" : String.format(Locale.ROOT, "%.2f", v);
+        }
     }
 
     /** {@link Criteria} in days, and the detection target. */
@@ -94,9 +112,24 @@ public record AlertReport(String startedAt, Run run, Rule rule, Definitions crit
     public record Target(String name, String target, String value, boolean met) {
     }
 
-    /** The alerts of one (channel, window) as read from {@code channel-alerts}, with the truth of that window. */
+    /**
+     * The alerts of one (channel, window) as read from {@code channel-alerts}, with the truth of that window.
+     *
+     * @param fired    per alertId, the figures of its FIRING
+     * @param resolved per alertId, the figures of its RESOLVED
+     */
     public record Input(String channel, int windowDays, TruthSeries truth, List<AlertSpan> ltvToCac,
-                        int noConversionsFirings) {
+                        int noConversionsFirings, Map<String, Band> fired, Map<String, Band> resolved) {
+        public Input {
+            fired = Map.copyOf(fired);
+            resolved = Map.copyOf(resolved);
+        }
+
+        /** Without the alerts' figures. */
+        public Input(String channel, int windowDays, TruthSeries truth, List<AlertSpan> ltvToCac,
+                     int noConversionsFirings) {
+            this(channel, windowDays, truth, ltvToCac, noConversionsFirings, Map.of(), Map.of());
+        }
     }
 
     /** Scores every (channel, window) and computes the targets. */
@@ -120,8 +153,9 @@ public record AlertReport(String startedAt, Run run, Rule rule, Definitions crit
                 .toList()) {
             String verdict = r.falseFirings().contains(a.alertId()) ? "false"
                     : r.dipFirings().contains(a.alertId()) ? "dip" : "episode";
-            alerts.add(new AlertRow(a.alertId(), day(a.firedAt(), marketStart),
-                    a.resolvedAt() == null ? null : day(a.resolvedAt(), marketStart), a.severityChanges(), verdict));
+            alerts.add(new AlertRow(a.alertId(), day(a.firedAt(), marketStart), in.fired().get(a.alertId()),
+                    a.resolvedAt() == null ? null : day(a.resolvedAt(), marketStart), in.resolved().get(a.alertId()),
+                    a.severityChanges(), verdict));
         }
         double lowest = truth.minOver(truth.start(), truth.end());
         return new Row(in.channel(), in.windowDays(), Double.isNaN(lowest) ? null : lowest, List.copyOf(episodes),
@@ -197,9 +231,10 @@ public record AlertReport(String startedAt, Run run, Rule rule, Definitions crit
                         e.durationDays(), e.firings());
             }
             for (AlertRow a : r.alerts()) {
-                out.printf(Locale.ROOT, "  %s %dd: FIRING day %.2f, %s%s: %s%n", r.channel(), r.windowDays(),
-                        a.firedDay(), a.resolvedDay() == null ? "still firing"
-                                : String.format(Locale.ROOT, "RESOLVED day %.2f", a.resolvedDay()),
+                out.printf(Locale.ROOT, "  %s %dd: FIRING day %.2f%s, %s%s: %s%n", r.channel(), r.windowDays(),
+                        a.firedDay(), a.fired() == null ? "" : " at " + a.fired(), a.resolvedDay() == null
+                                ? "still firing" : String.format(Locale.ROOT, "RESOLVED day %.2f%s", a.resolvedDay(),
+                                a.resolved() == null ? "" : " at " + a.resolved()),
                         a.severityChanges() == 0 ? "" : ", " + a.severityChanges() + " severity change(s)",
                         a.verdict());
             }

@@ -158,7 +158,9 @@ public final class AlertReportRun {
             for (String channel : names) {
                 for (int w : windows) {
                     inputs.add(new AlertReport.Input(channel, w, truth(truth, channel, w, start),
-                            outputs.spans(channel, w, judgedEnd), outputs.noConversions(channel, w, judgedEnd)));
+                            outputs.spans(channel, w, judgedEnd), outputs.noConversions(channel, w, judgedEnd),
+                            outputs.bands(channel, w, judgedEnd, AlertStatus.FIRING),
+                            outputs.bands(channel, w, judgedEnd, AlertStatus.RESOLVED)));
                 }
             }
             AlertReport.Run run = new AlertReport.Run(stack, options.days(), options.seed(), market.start().toString(),
@@ -263,6 +265,18 @@ public final class AlertReportRun {
             }
             List<AlertSpan> out = new ArrayList<>();
             byId.forEach((id, s) -> out.add(new AlertSpan(id, s[0], s[1] < 0 ? null : s[1], (int) s[2])));
+            return out;
+        }
+
+        /** Per alertId, LTV:CAC and its interval in its first record of {@code status}. */
+        Map<String, AlertReport.Band> bands(String channel, int windowDays, long end, AlertStatus status) {
+            Map<String, AlertReport.Band> out = new HashMap<>();
+            for (ChannelAlert a : of(AlertRule.LTV_CAC_BELOW_TARGET, channel, windowDays, end)) {
+                if (a.getStatus() == status) {
+                    out.putIfAbsent(a.getAlertId(), new AlertReport.Band(a.getRatio(), a.getLtvToCacLower(),
+                            a.getLtvToCacUpper()));
+                }
+            }
             return out;
         }
 

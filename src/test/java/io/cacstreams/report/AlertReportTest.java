@@ -12,6 +12,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -73,14 +74,17 @@ class AlertReportTest {
 
     @Test
     void printsATableAndWritesJson(@TempDir Path dir) throws Exception {
-        AlertReport r = report(row("social", 7, DROP, alert("a", 5.5, 10.0)), row("search", 7, FINE));
+        AlertReport.Input social = new AlertReport.Input("social", 7, new TruthSeries(0, DAY, DROP),
+                List.of(alert("a", 5.5, 10.0)), 0, Map.of("a", new AlertReport.Band(1.7, 0.9, 2.95)),
+                Map.of("a", new AlertReport.Band(5.0, 3.1, null)));
+        AlertReport r = report(social, row("search", 7, FINE));
         StringWriter text = new StringWriter();
         r.print(new PrintWriter(text, true));
         // channel, window, lowest true ratio, episodes, FIRINGs, RESOLVED, false, dip, detect, resolve, one each
         assertThat(text.toString()).containsPattern("social +7d +2.00 +1 +1 +1 +0 +0 +3.5 +1.0 +yes")
                 .containsPattern("search +7d +5.00 +0 +0 +0 +0 +0 +- +- +-")
                 .contains("social 7d: true episode days 2.0-9.0 (7.0 days), 1 FIRING(s)",
-                "social 7d: FIRING day 5.50, RESOLVED day 10.00: episode", "targets (issue 10):");
+                "social 7d: FIRING day 5.50 at 1.70 [0.90, 2.95], RESOLVED day 10.00 at 5.00 [3.10, unbounded]: episode", "targets (issue 10):");
         Path file = r.write(dir);
         assertThat(dir.resolve("alert-report-latest.json")).hasSameTextualContentAs(file);
         JsonNode json = new ObjectMapper().readTree(file.toFile());
@@ -89,5 +93,7 @@ class AlertReportTest {
         assertThat(json.get("criteria").get("minEpisodeDays").asDouble()).isEqualTo(5.0);
         assertThat(json.get("rule").get("confidence").asDouble()).isEqualTo(0.9);
         assertThat(json.get("targets")).hasSize(3);
+        JsonNode fired = json.get("rows").get(0).get("alerts").get(0).get("fired");
+        assertThat(fired.get("upper").asDouble()).isEqualTo(2.95);
     }
 }
