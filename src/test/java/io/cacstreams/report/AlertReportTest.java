@@ -84,7 +84,8 @@ class AlertReportTest {
         assertThat(text.toString()).containsPattern("social +7d +2.00 +1 +1 +1 +0 +0 +3.5 +1.0 +yes")
                 .containsPattern("search +7d +5.00 +0 +0 +0 +0 +0 +- +- +-")
                 .contains("social 7d: true episode days 2.0-9.0 (7.0 days), 1 FIRING(s)",
-                "social 7d: FIRING day 5.50 at 1.70 [0.90, 2.95], RESOLVED day 10.00 at 5.00 [3.10, unbounded]: episode", "targets (issue 10):");
+                        "social 7d: FIRING day 5.50 at 1.70 [0.90, 2.95], RESOLVED day 10.00 at 5.00 [3.10, unbounded]:"
+                                + " episode", "targets (issue 10):");
         Path file = r.write(dir);
         assertThat(dir.resolve("alert-report-latest.json")).hasSameTextualContentAs(file);
         JsonNode json = new ObjectMapper().readTree(file.toFile());
