@@ -35,6 +35,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.TreeMap;
 
@@ -136,11 +137,8 @@ public final class AlertReportRun {
                 if (!producing.isAlive() && outputs.settledThrough() >= judgedEnd) break;
                 if (System.nanoTime() - lastProgress > PROGRESS_EVERY.toNanos()) {
                     lastProgress = System.nanoTime();
-                    long through = outputs.settledThrough();
-                    log.printf(Locale.ROOT, "  %,d records produced; every window settled through day %s of %d%n",
-                            generator.sent(), through == Long.MIN_VALUE ? "-"
-                                    : String.format(Locale.ROOT, "%.1f", (through - start) / (double) DAY),
-                            options.days());
+                    log.printf(Locale.ROOT, "  %,d records produced; %s (judged: days 0 to %d)%n", generator.sent(),
+                            outputs.progress(start), options.days());
                     log.flush();
                 }
             }
@@ -242,6 +240,17 @@ public final class AlertReportRun {
         /** The end of the latest window settled for every (channel, window). */
         long settledThrough() {
             return settled.values().stream().mapToLong(Long::longValue).min().orElseThrow();
+        }
+
+        /** How far the slowest (channel, window) has settled, in days since {@code start}. */
+        String progress(long start) {
+            long none = settled.values().stream().filter(v -> v == Long.MIN_VALUE).count();
+            OptionalLong slowest = settled.values().stream().mapToLong(Long::longValue)
+                    .filter(v -> v != Long.MIN_VALUE).min();
+            String through = slowest.isEmpty() ? "no window settled yet" : String.format(Locale.ROOT,
+                    "the slowest window settled through day %.1f", (slowest.getAsLong() - start) / (double) DAY);
+            return none == 0 || slowest.isEmpty() ? through
+                    : String.format(Locale.ROOT, "%s, %d (channel, window) with nothing settled", through, none);
         }
 
         String behind(long end) {
