@@ -8,6 +8,8 @@ import io.cacstreams.events.ChannelMetrics;
 import io.cacstreams.generator.GeneratorRunner;
 import io.cacstreams.generator.MarketPace;
 import io.cacstreams.generator.SyntheticMarket;
+import io.cacstreams.report.AlertReport;
+import io.cacstreams.report.AlertReportRun;
 import io.cacstreams.runtime.StreamsApp;
 import io.cacstreams.runtime.StreamsRuntime;
 import io.cacstreams.runtime.TopologySource;
@@ -68,9 +70,13 @@ public final class DemoStack {
      * @param windowDays  the window shown in the table
      * @param duration    stop by itself after this long; null: until Ctrl-C
      * @param plain       print snapshots rather than redraw the table in place
+     * @param report      run the alert report instead of the live demo ({@link AlertReportRun}: the market at full
+     *                    speed from a fixed date, {@code market}'s seed, no table), print it and write it as JSON
+     *                    into {@code reportDir}; null: the live demo
      */
     public record Options(Map<String, String> settings, MarketPace market, Path dataDir, Path registryDir,
-                          int windowDays, Duration duration, boolean plain) {
+                          int windowDays, Duration duration, boolean plain, AlertReportRun.Options report,
+                          Path reportDir) {
         public Options {
             settings = Map.copyOf(settings);
         }
@@ -110,6 +116,7 @@ public final class DemoStack {
             SchemaRegistryClient registry = open(SchemaRegistryClient.create(cfg.registry()));
             StreamsApp app = open(StreamsApp.start(cfg, TopologySource.CAC, registry,
                     StreamsApp.Options.defaults().forDemo()));
+            if (options.report() != null) return report(kafka, registry, cfg, app);
 
             ConsoleDashboard dashboard = new ConsoleDashboard(options.windowDays(),
                     !options.plain() && System.console() != null);
@@ -143,6 +150,23 @@ public final class DemoStack {
         }
     }
 
+    /** The alert report on the running stack: its figures are the report's, the exit code says whether it ran. */
+    private int report(EmbeddedKafka kafka, SchemaRegistryClient registry, AppConfig cfg, StreamsApp app)
+            throws Exception {
+        AlertReportRun.Options o = options.report();
+        out.printf(Locale.ROOT, "alert report: %d simulated days of the synthetic market at full speed through"
+                + " cac-streams (application id %s)%n", o.days(), cfg.applicationId());
+        out.flush();
+        AlertReport report = new AlertReportRun(o, kafka.clientProperties(), cfg, registry,
+                "in-JVM Kafka broker + Apicurio Registry (the demo's stack)").run(out);
+        out.println();
+        report.print(out);
+        out.println("JSON: " + report.write(options.reportDir()) + " (and "
+                + options.reportDir().resolve("alert-report-latest.json") + ")");
+        out.flush();
+        return app.health().errorSeen() ? StreamsRuntime.EXIT_FAILED : StreamsRuntime.EXIT_OK;
+    }
+
     /** Closed in reverse order by {@link #shutdown}. */
     private <T extends AutoCloseable> T open(T resource) {
         resources.add(resource);
@@ -151,7 +175,9 @@ public final class DemoStack {
 
     private Map<String, String> settings(EmbeddedKafka kafka, ApicurioProcess registryProcess) {
         Map<String, String> settings = new LinkedHashMap<>();
-        settings.put("application.id", "cac-demo");
+        settings.put("application.id", options.report() == null ? "cac-demo" : "cac-alert-report");
+        // the report reads the outputs itself: the query view's sub-topology would only compete for the cores
+        if (options.report() != null) settings.put("cac.query.enabled", "false");
         settings.put("state.dir", root.resolve("state").toString());
         settings.put("cac.topics.create", "true");
         settings.put("replication.factor", "1");

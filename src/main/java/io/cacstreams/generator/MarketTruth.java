@@ -3,6 +3,7 @@ package io.cacstreams.generator;
 import io.cacstreams.config.AppConfig;
 import io.cacstreams.metrics.Ltv;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
@@ -48,59 +49,108 @@ public final class MarketTruth {
     }
 
     /**
+     * {@link #windowLtvToCac} for every window of {@code windowDays} days ending on an hour boundary from
+     * {@code fromHour} to {@code toHour} (inclusive), in one pass over the hours: element {@code e - fromHour} is the
+     * window of the simulated hours {@code [e - L, e)} ({@code NaN} where undefined).
+     */
+    public double[] windowSeries(String channel, int windowDays, int fromHour, int toHour, AppConfig config) {
+        if (fromHour < 0 || toHour < fromHour) throw new IllegalArgumentException("hours " + fromHour + ".." + toHour);
+        double[] out = new double[toHour - fromHour + 1];
+        Arrays.fill(out, Double.NaN);
+        Hours hours = hours(channel, toHour);
+        if (hours == null) return out;
+        for (int e = fromHour; e <= toHour; e++) {
+            out[e - fromHour] = hours.ratio(Math.max(0, e - windowDays * 24), e, config, false).orElse(Double.NaN);
+        }
+        return out;
+    }
+
+    /**
      * @param instant the monthly churn as it is at {@code to}; else the churn from the window's start, normalised to
      *                a month as domain.md does (over the hours the window really has)
      */
     private OptionalDouble window(String channel, int from, int to, AppConfig config, boolean instant) {
         if (to <= from || from < 0) return OptionalDouble.empty();
+        Hours hours = hours(channel, to);
+        return hours == null ? OptionalDouble.empty() : hours.ratio(from, to, config, instant);
+    }
+
+    /** The expected sums of {@code channel}'s members hour by hour, up to {@code to}; null for an unknown channel. */
+    private Hours hours(String channel, int to) {
         List<ChannelProfile> members = channel.equals(AppConfig.ALL) ? channels
                 : channels.stream().filter(c -> c.name().equals(channel)).toList();
-        if (members.isEmpty()) return OptionalDouble.empty();
+        if (members.isEmpty()) return null;
         int n = members.size();
-        double[] active = new double[n];
-        double[] activeAtFrom = new double[n];
-        double spend = 0;
-        double conversions = 0;
-        for (int i = 0; i < n; i++) active[i] = members.get(i).initialCustomers();
+        double[][] active = new double[n][to + 1];
+        double[] spend = new double[to + 1];
+        double[] conversions = new double[to + 1];
+        for (int i = 0; i < n; i++) active[i][0] = members.get(i).initialCustomers();
         for (int h = 0; h < to; h++) {
             long t0 = start + h * HOUR;
             double season = SyntheticMarket.intraday(t0) * SyntheticMarket.weekly(t0);
-            if (h == from) System.arraycopy(active, 0, activeAtFrom, 0, n);
+            double spent = 0;
+            double converted = 0;
             for (int i = 0; i < n; i++) {
                 ChannelProfile c = members.get(i);
-                double converted = c.leadsPerDay() / 24 * season * c.conversionRate()
+                double joined = c.leadsPerDay() / 24 * season * c.conversionRate()
                         * (c.drift() ? SyntheticMarket.drift(h / 24.0) : 1.0);
-                if (h >= from) {
-                    spend += c.dailySpend() / 24 * season * rate(c);
-                    conversions += converted;
-                }
+                spent += c.dailySpend() / 24 * season * rate(c);
+                converted += joined;
                 // as in the market: the hour's conversions join the base before its churn is drawn
-                active[i] = (active[i] + converted) * (1 - hourlyHazard(c));
+                active[i][h + 1] = (active[i][h] + joined) * (1 - hourlyHazard(c));
             }
+            spend[h + 1] = spend[h] + spent;
+            conversions[h + 1] = conversions[h] + converted;
         }
-        if (spend == 0 || conversions == 0) return OptionalDouble.empty();
-        double base = 0;
-        double revenue = 0;
-        double margins = 0;
-        double atStart = 0;
-        double churnedFromStart = 0;
-        double monthlyChurnWeighted = 0;
-        for (int i = 0; i < n; i++) {
-            ChannelProfile c = members.get(i);
-            double margin = c.grossMargin() != null ? c.grossMargin() : config.marginFor(c.name());
-            base += active[i];
-            revenue += active[i] * c.monthlyRevenue() * rate(c);
-            margins += active[i] * margin;
-            monthlyChurnWeighted += active[i] * c.monthlyChurn();
-            atStart += activeAtFrom[i];
-            churnedFromStart += activeAtFrom[i] * (1 - Math.pow(1 - hourlyHazard(c), to - from));
+        return new Hours(members, active, spend, conversions);
+    }
+
+    /**
+     * Expected sums per hour boundary: {@code active[i][h]}, member i's customers at the start of hour h, and the
+     * cumulative spend (USD) and conversions of the hours before h.
+     */
+    private final class Hours {
+        private final List<ChannelProfile> members;
+        private final double[][] active;
+        private final double[] spend;
+        private final double[] conversions;
+
+        Hours(List<ChannelProfile> members, double[][] active, double[] spend, double[] conversions) {
+            this.members = members;
+            this.active = active;
+            this.spend = spend;
+            this.conversions = conversions;
         }
-        double monthlyChurn = instant ? monthlyChurnWeighted / base
-                : 1 - Math.pow(1 - churnedFromStart / atStart, 30.0 * 24 / (to - from));
-        Double ltv = Ltv.of(revenue / base, margins / base, 1 - monthlyChurn, config.monthlyDiscountRate(),
-                config.horizonMonths());
-        if (ltv == null) return OptionalDouble.empty();
-        return OptionalDouble.of(ltv / (spend / conversions));
+
+        /** LTV:CAC of the hours {@code [from, to)}. */
+        OptionalDouble ratio(int from, int to, AppConfig config, boolean instant) {
+            double spent = spend[to] - spend[from];
+            double converted = conversions[to] - conversions[from];
+            if (to <= from || spent <= 0 || converted <= 0) return OptionalDouble.empty();
+            double base = 0;
+            double revenue = 0;
+            double margins = 0;
+            double atStart = 0;
+            double churnedFromStart = 0;
+            double monthlyChurnWeighted = 0;
+            for (int i = 0; i < members.size(); i++) {
+                ChannelProfile c = members.get(i);
+                double margin = c.grossMargin() != null ? c.grossMargin() : config.marginFor(c.name());
+                double now = active[i][to];
+                base += now;
+                revenue += now * c.monthlyRevenue() * rate(c);
+                margins += now * margin;
+                monthlyChurnWeighted += now * c.monthlyChurn();
+                atStart += active[i][from];
+                churnedFromStart += active[i][from] * (1 - Math.pow(1 - hourlyHazard(c), to - from));
+            }
+            double monthlyChurn = instant ? monthlyChurnWeighted / base
+                    : 1 - Math.pow(1 - churnedFromStart / atStart, 30.0 * 24 / (to - from));
+            Double ltv = Ltv.of(revenue / base, margins / base, 1 - monthlyChurn, config.monthlyDiscountRate(),
+                    config.horizonMonths());
+            if (ltv == null) return OptionalDouble.empty();
+            return OptionalDouble.of(ltv / (spent / converted));
+        }
     }
 
     private double rate(ChannelProfile c) {

@@ -80,6 +80,21 @@ class MarketTruthTest {
                 .isLessThan(value(all.windowLtvToCac("referral", 20, 30, CONFIG)));
     }
 
+    @Test
+    void theSeriesIsTheWindowHourByHour() {
+        MarketTruth truth = market(ChannelProfile.defaults()).truth();
+        for (String channel : List.of("paid_social", "ALL")) {
+            double[] series = truth.windowSeries(channel, 7, 100, 60 * 24, CONFIG);
+            assertThat(series).hasSize(60 * 24 - 100 + 1);
+            for (int hour : new int[]{100, 101, 17 * 24 + 5, 30 * 24, 60 * 24}) {
+                assertThat(series[hour - 100]).as(channel + " at hour " + hour)
+                        .isCloseTo(value(truth.windowLtvToCac(channel, hour / 24.0, 7, CONFIG)), within(1e-9));
+            }
+        }
+        assertThat(truth.windowSeries("organic", 7, 0, 48, CONFIG)).containsOnly(Double.NaN);
+        assertThat(truth.windowSeries("nobody", 7, 0, 48, CONFIG)).containsOnly(Double.NaN);
+    }
+
     /** What the market generates agrees with its truth: realised CAC over 30 days within sampling error. */
     @Test
     void theGeneratedEventsAgreeWithTheTruth() {
