@@ -88,11 +88,12 @@ def scenario(t):
                                       "occurredAt": day(10.5)}))
     events.append((t.churn, "new-0", {"eventId": "py-ch-2", "customerId": "new-0", "reason": None,
                                       "occurredAt": day(10.6)}))
-    # event time moves past day 10.6's hour plus the grace (1 h), so that the hour settles: a spend of 0 on a
-    # channel of its own, which changes no figure of the others
+    # event time moves on (a spend of 0 on a channel of its own, which changes no figure of the others), so that
+    # day 10.6's hour settles, and the next two: counts read after a pause of this producer longer than the test's
+    # cac.idle.timeout (an idle partition woke) count from the first unsettled hour, at most 15:00
     events.append((t.spend, "zz_tick", {"eventId": "py-s-tick", "channel": "zz_tick", "campaign": None,
                                         "amount": money("0"), "currency": "USD", "category": "OTHER",
-                                        "occurredAt": day(10.7)}))
+                                        "occurredAt": day(10.8)}))
     return events
 
 
