@@ -37,6 +37,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.LinkedHashSet;
@@ -83,6 +84,7 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelPartial,
     private Progress progress;
     private Long settledUpTo;
     private final Set<String> dirty = new HashSet<>();
+    private final Map<String, Figures> figures = new HashMap<>();
 
     private ChannelMetricsProcessor(AppConfig config, TopologyObserver observer) {
         this.config = config;
@@ -289,10 +291,10 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelPartial,
             Counts t = totals.get(i);
             WindowCounts counts = new WindowCounts(t.getSpend(), t.getLeads(), t.getQualitySum(), t.getQualityCount(),
                     t.getNewCustomers(), t.getChurned(), t.getChurnedNew());
-            Economics e = Economics.of(counts, base, days, config.monthlyDiscountRate(), config.horizonMonths());
+            Figures f = figures(channel, days, counts, base);
+            Economics e = f.economics();
             long windowStart = windows.firstBucket(current, w.getLengthMs());
-            LtvCacInterval iv = LtvCacInterval.of(counts, base, days, config.monthlyDiscountRate(),
-                    config.horizonMonths(), config.alertsFor(channel).confidence());
+            LtvCacInterval iv = f.interval();
             // CAC comes from spend: a window starting before the channel's first spend is not covered yet (a
             // customer history imported long before says nothing about it); a channel without spend never alerts
             boolean covered = st.getFirstSpendBucket() <= windowStart || st.getFirstSpendBucket() == Long.MAX_VALUE;
@@ -323,6 +325,27 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelPartial,
             observer.metrics(m);
             context.forward(new Record<>(metricsKey(channel, days), new Routed.Metric(m), end));
         }
+    }
+
+    /** The figures of one window computed from its counts and the customer base, kept with what they came from. */
+    private record Figures(WindowCounts counts, CustomerBase base, Economics economics, LtvCacInterval interval) {
+    }
+
+    /**
+     * The figures of a (channel, window), computed again only when its counts or the customer base changed since its
+     * last record: they are pure functions of those, and the interval's inverse distribution functions were a good
+     * part of the channel stage's time (perf notes); a window over a stretch without events repeats its figures.
+     */
+    private Figures figures(String channel, int days, WindowCounts counts, CustomerBase base) {
+        String key = metricsKey(channel, days);
+        Figures last = figures.get(key);
+        if (last != null && last.counts().equals(counts) && last.base().equals(base)) return last;
+        Economics e = Economics.of(counts, base, days, config.monthlyDiscountRate(), config.horizonMonths());
+        LtvCacInterval iv = LtvCacInterval.of(counts, base, days, config.monthlyDiscountRate(),
+                config.horizonMonths(), config.alertsFor(channel).confidence());
+        Figures f = new Figures(counts, base, e, iv);
+        figures.put(key, f);
+        return f;
     }
 
     private AlertState state(AlertRule rule, AlertInput in) {
