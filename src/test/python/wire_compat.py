@@ -53,6 +53,10 @@ def scenario(t):
     """(topic, key, record) in the order they are sent; the rate first, as cac-streams asks."""
     events = [(t.fx, "EUR", {"currency": "EUR", "rateToReporting": decimal.Decimal("1.1").quantize(SCALE10),
                              "validFrom": day(0)})]
+    # the channel's first spend, before the 7-day window: the window is past its warm-up, so alerts are evaluated
+    events.append((t.spend, CHANNEL, {"eventId": "py-s-0", "channel": CHANNEL, "campaign": None,
+                                      "amount": money("10"), "currency": "USD", "category": "MEDIA",
+                                      "occurredAt": day(1)}))
     for i in range(10):  # the customer base, outside the 7-day window
         events.append((t.conversions, "old-%d" % i, {
             "eventId": "py-c-old-%d" % i, "customerId": "old-%d" % i, "leadId": None, "channel": CHANNEL,
@@ -84,6 +88,11 @@ def scenario(t):
                                       "occurredAt": day(10.5)}))
     events.append((t.churn, "new-0", {"eventId": "py-ch-2", "customerId": "new-0", "reason": None,
                                       "occurredAt": day(10.6)}))
+    # event time moves past day 10.6's hour plus the grace (1 h), so that the hour settles: a spend of 0 on a
+    # channel of its own, which changes no figure of the others
+    events.append((t.spend, "zz_tick", {"eventId": "py-s-tick", "channel": "zz_tick", "campaign": None,
+                                        "amount": money("0"), "currency": "USD", "category": "OTHER",
+                                        "occurredAt": day(10.7)}))
     return events
 
 

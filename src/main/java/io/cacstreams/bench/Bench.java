@@ -83,7 +83,8 @@ public final class Bench {
             EventEncoder encoder = new EventEncoder(registry, options.seed());
             TopicNames backlog = topics(prefix + "n-", "");
             createTopics(admin, backlog.inputs(), backlog.fxRates());
-            log.printf(Locale.ROOT, "bench %s: producing %,d events into %s*%n", runId, options.events(), prefix + "n-");
+            log.printf(Locale.ROOT, "bench %s: producing %,d events into %s*%n", runId, options.events(),
+                    prefix + "n-");
             InputLoad.Produced produced = InputLoad.backlog(producer, encoder, backlog, options.events(),
                     options.seed());
             log.printf(Locale.ROOT, "  produced %,d events and %,d fx rates in %.1f s%n", produced.events(),
@@ -147,8 +148,8 @@ public final class Bench {
             log.printf(Locale.ROOT, "  run %s: starting (log %s)%n", label, child.log());
             long launched = child.start();
             long running = child.awaitRunning(RUNNING_TIMEOUT);
-            long drained = Drain.await(admin, settings.get("application.id"), topics.inputs(), produced.ends(),
-                    topics.outputs(), settle(), options.timeout(), child);
+            long drained = Drain.await(admin, settings, topics.inputs(), produced.ends(), topics.outputs(), settle(),
+                    options.timeout(), child, log);
             long peakKb = child.peakRssKb();
             int exit = child.stop();
             long state = child.stateBytes();
@@ -184,14 +185,14 @@ public final class Bench {
             // the customer base first, unpaced and processed before the clock starts: the timed stream is then the
             // market's usual mix (spend, leads, conversions, churns of those customers)
             InputLoad.LiveMarket market = new InputLoad.LiveMarket(producer, encoder, topics, options.seed());
-            Drain.await(admin, settings.get("application.id"), topics.inputs(), market.preload(), topics.outputs(),
-                    settle(), options.timeout(), child);
+            Drain.await(admin, settings, topics.inputs(), market.preload(), topics.outputs(), settle(),
+                    options.timeout(), child, log);
             probe.start();
             log.printf(Locale.ROOT, "  latency: producing %,d events/s for %d s%n", options.rate(),
                     options.latencyFor().toSeconds());
             InputLoad.Live live = market.stream(options.rate(), options.latencyFor());
-            Drain.await(admin, settings.get("application.id"), topics.inputs(), live.ends(), topics.outputs(),
-                    settle(), options.timeout(), child);
+            Drain.await(admin, settings, topics.inputs(), live.ends(), topics.outputs(), settle(),
+                    options.timeout(), child, log);
             TaskLoad tasks = TaskLoad.parse(child.scrape());
             child.stop();
             child.deleteState();

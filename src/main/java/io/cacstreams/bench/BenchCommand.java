@@ -59,10 +59,12 @@ public final class BenchCommand implements Callable<Integer> {
             description = "How long one run may take to drain (default ${DEFAULT-VALUE}).")
     String timeout;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed of the synthetic market (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "42",
+            description = "Seed of the synthetic market (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--jar", paramLabel = "JAR", description = "The cac-streams jar the children run (default: this one).")
+    @Option(names = "--jar", paramLabel = "JAR",
+            description = "The cac-streams jar the children run (default: this one).")
     Path jar;
 
     @Option(names = "--work-dir", paramLabel = "DIR",

@@ -104,19 +104,20 @@ public record BenchReport(String startedAt, Environment environment, long events
                     r.seconds(), r.eventsPerSecond(), pct(r.ratioToPlainConsumer()), r.stateBytesPerEvent(),
                     r.peakRssMiB());
         }
-        out.println("  (run: seconds from RUNNING until every input and repartition partition is consumed and the"
-                + " outputs stop growing; startup apart: " + runs.stream().map(r -> String.format(Locale.ROOT,
-                "%.1f s", r.startupSeconds())).toList() + ")");
+        out.println("  (seconds: from RUNNING until drained and the outputs settled; startup apart: "
+                + String.join(", ", runs.stream().map(r -> String.format(Locale.ROOT, "%.1f s",
+                r.startupSeconds())).toList()) + ")");
         if (latency != null) {
-            out.printf(Locale.ROOT, "latency at %,d events/s for %.0f s: p50 %d ms, p99 %d ms, max %d ms over %,d of the"
-                            + " %,d events (leads, conversions, churns; %d never reflected), %,d metrics records%n",
+            out.printf(Locale.ROOT, "latency at %,d events/s for %.0f s: p50 %d ms, p99 %d ms, max %d ms over %,d"
+                            + " of the %,d events (leads, conversions, churns; %d never reflected), %,d metrics records%n",
                     latency.rate(), latency.seconds(), latency.p50Ms(), latency.p99Ms(), latency.maxMs(),
                     latency.measured(), latency.events(), latency.unreflected(), latency.metricsRecords());
         }
         if (tasks != null) {
             out.println("records processed per task (Kafka Streams process-total, latency phase):");
             for (TaskLoad.Spread s : tasks.subTopologies()) {
-                out.printf(Locale.ROOT, "  sub-topology %d: %d tasks, %,d records, busiest %,d, average %,.0f, max/avg %s%n",
+                out.printf(Locale.ROOT, "  sub-topology %d: %d tasks, %,d records, busiest %,d, average %,.0f,"
+                                + " max/avg %s%n",
                         s.subTopology(), s.tasks(), s.total(), s.max(), s.average(),
                         s.maxToAverage() == null ? "-" : String.format(Locale.ROOT, "%.2f", s.maxToAverage()));
             }

@@ -1,59 +1,53 @@
 package io.cacstreams.bench;
 
-import io.cacstreams.verify.OutputSnapshot;
 import io.cacstreams.verify.Quiescence;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.TopicPartition;
 
+import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 
 /**
- * When a run has written every output: the group has consumed every input partition (to the ends the bench's sends
- * reached) and every partition of every repartition topic of the application ({@link Quiescence#unconsumed}), no
- * transaction is open on the outputs, and the outputs have not grown for a settle period. The time of the end is
- * the later of the first look that found everything consumed and the last look that found the outputs grown:
- * looks are {@link #LOOK_EVERY} apart, which bounds the error.
+ * When a run has written every output ({@link Quiescence#settle}): the group has consumed every input partition (to
+ * the ends the bench's sends reached) and every partition of every repartition topic of the application, no
+ * transaction is open on the outputs, and the outputs have not grown for a settle period. The end is the later of the
+ * last look that saw the outputs grow and the time as of which everything was found consumed; looks are
+ * {@code Quiescence.LOOK_EVERY} (250 ms) apart, which bounds the error.
  */
 final class Drain {
-    static final Duration LOOK_EVERY = Duration.ofMillis(250);
+    /** How often a long wait says what it is waiting for. */
+    static final Duration REPORT_EVERY = Duration.ofSeconds(30);
 
     private Drain() {
     }
 
-    /** @return {@link System#nanoTime()} of the end */
-    static long await(Admin admin, String applicationId, List<String> inputs, Map<TopicPartition, Long> producedEnds,
-                      List<String> outputs, Duration settle, Duration timeout, ChildRun child)
-            throws InterruptedException, ExecutionException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Map<TopicPartition, Long> lastEnds = Map.of();
-        long grewAt = System.nanoTime();
-        long consumedSince = -1;
-        String pending = "nothing checked yet";
-        while (System.nanoTime() < deadline) {
+    /**
+     * @param settings the run's settings (its application id, processing guarantee and commit interval)
+     * @param log      where a long wait says, every {@link #REPORT_EVERY}, what it is waiting for
+     * @return the {@link System#nanoTime()} of the end
+     */
+    static long await(Admin admin, Map<String, String> settings, List<String> inputs,
+                      Map<TopicPartition, Long> producedEnds, List<String> outputs, Duration settle, Duration timeout,
+                      ChildRun child, PrintStream log) throws InterruptedException {
+        Quiescence.Watch watch = new Quiescence.Watch(admin, settings.get("application.id"), inputs, producedEnds,
+                Quiescence.lagFor(settings));
+        long began = System.nanoTime();
+        long[] nextReport = {began + REPORT_EVERY.toNanos()};
+        Quiescence.Settled s = Quiescence.settle(watch, outputs, null, settle, timeout, pending -> {
             child.checkAlive();
             long now = System.nanoTime();
-            Map<TopicPartition, Long> ends = Quiescence.endOffsets(admin, outputs);
-            if (!ends.equals(lastEnds)) {
-                lastEnds = ends;
-                grewAt = now;
+            if (now >= nextReport[0]) {
+                nextReport[0] = now + REPORT_EVERY.toNanos();
+                log.printf(Locale.ROOT, "    +%.0f s: %s%n", (now - began) / 1e9, pending == null ? "consumed" : pending);
             }
-            pending = Quiescence.unconsumed(admin, applicationId, inputs, producedEnds);
-            if (pending == null && !OutputSnapshot.openTransactions(admin, outputs).isEmpty()) {
-                pending = "open transactions on the outputs";
-            }
-            if (pending != null) {
-                consumedSince = -1;
-            } else {
-                if (consumedSince < 0) consumedSince = now;
-                long end = Math.max(consumedSince, grewAt);
-                if (System.nanoTime() - end >= settle.toNanos()) return end;
-            }
-            Thread.sleep(LOOK_EVERY.toMillis());
+        });
+        if (s.pending() != null) {
+            throw new IllegalStateException("not drained within " + timeout + ": " + s.pending() + " (see "
+                    + child.log() + ")");
         }
-        throw new IllegalStateException("not drained within " + timeout + ": " + pending + " (see " + child.log()
-                + ")");
+        return Math.max(s.outputsChangedAt(), s.consumedAsOf());
     }
 }

@@ -110,9 +110,9 @@ final class InputLoad {
     }
 
     /**
-     * The market of the latency phase: {@link #preload} sends its customer base (the conversions before the
-     * simulation, and the first fx rates) unpaced; {@link #stream} then sends its hours' events at a fixed rate, each
-     * with the wall-clock time it is handed to the producer as its {@code occurredAt}.
+     * The market of the latency phase, starting now: {@link #preload} sends its customer base (the conversions 150 to
+     * 100 days back, and the fx rates of then) unpaced; {@link #stream} then sends its hours' input events at a fixed
+     * rate, each with the wall-clock time it is handed to the producer as its {@code occurredAt} (not its fx rates).
      */
     static final class LiveMarket {
         private final SyntheticMarket market;
@@ -124,8 +124,10 @@ final class InputLoad {
         private int next;
 
         LiveMarket(KafkaProducer<String, byte[]> producer, EventEncoder encoder, TopicNames topics, long seed) {
-            this.market = new SyntheticMarket(seed, ANCHOR, topics, ChannelProfile.defaults(),
-                    new SyntheticMarket.Options(0, 0));
+            // starting now, the customer base (acquired 150 to 100 days before the start) and the live events, dated
+            // now, are months apart, not years: a gap of years in event time is no live stream's
+            this.market = new SyntheticMarket(seed, Instant.now().truncatedTo(ChronoUnit.HOURS), topics,
+                    ChannelProfile.defaults(), new SyntheticMarket.Options(0, 0));
             this.topics = topics;
             this.encoder = encoder;
             this.producer = producer;
@@ -143,7 +145,7 @@ final class InputLoad {
             return Map.copyOf(sends.ends);
         }
 
-        /** Sends {@code rate} input events per second for {@code duration} (fx rates on top), then flushes. */
+        /** Sends {@code rate} input events per second for {@code duration}, then flushes. */
         Live stream(int rate, Duration duration) throws InterruptedException {
             int total = (int) Math.min(Integer.MAX_VALUE, duration.toMillis() * rate / 1000);
             long[] sentAt = new long[total];
@@ -153,10 +155,9 @@ final class InputLoad {
             long began = System.nanoTime();
             for (int i = 0; i < total; ) {
                 GeneratedEvent e = nextEvent();
-                if (e.topic().equals(topics.fxRates())) {
-                    sends.send(producer, e.topic(), e.key(), encoder.encode(e));
-                    continue;
-                }
+                // the market's later rates would be dated days ahead (its simulated time runs far faster than the
+                // clock); the customer base's rates price the live events
+                if (e.topic().equals(topics.fxRates())) continue;
                 long ahead = began + (long) (i * 1e9 / rate) - System.nanoTime();
                 if (ahead > 1_000_000) Thread.sleep(ahead / 1_000_000);
                 long now = System.currentTimeMillis();
@@ -214,7 +215,8 @@ final class InputLoad {
         }
 
         void check() {
-            if (failure.get() != null) throw new IllegalStateException("a send failed: " + failure.get(), failure.get());
+            Exception e = failure.get();
+            if (e != null) throw new IllegalStateException("a send failed: " + e, e);
         }
     }
 }

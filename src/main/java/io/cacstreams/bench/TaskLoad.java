@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
 /**
  * Records processed per task, from Kafka Streams' task metric {@code process-total} (group
  * {@code stream-task-metrics}) as a child's {@code /metrics} endpoint exports it, and how evenly each sub-topology's
- * tasks share the work (the global stream thread's pseudo task is left out). Kafka Streams records that metric only at {@code metrics.recording.level=DEBUG}.
+ * tasks share the work (the global stream thread's pseudo task is left out). Kafka Streams records that metric only
+ * at {@code metrics.recording.level=DEBUG}.
  *
  * @param perTask        task id ({@code <sub-topology>_<partition>}) to records processed
  * @param subTopologies  the spread per sub-topology, by sub-topology id

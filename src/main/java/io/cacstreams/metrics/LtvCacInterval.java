@@ -3,7 +3,10 @@ package io.cacstreams.metrics;
 import org.apache.commons.math3.distribution.BetaDistribution;
 import org.apache.commons.math3.distribution.ChiSquaredDistribution;
 
+import java.util.Map;
 import java.util.OptionalInt;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.DoubleSupplier;
 
 /**
  * LTV:CAC of one (channel, window) with a confidence interval (docs/semantics.md, "The LTV:CAC interval").
@@ -27,6 +30,17 @@ public record LtvCacInterval(Double ratio, Double lower, Double upper, Double co
 
     /** The default confidence ({@code cac.alert.confidence}). */
     public static final double DEFAULT_CONFIDENCE = 0.90;
+
+    /**
+     * Quantiles already computed. Each costs 0.1 to 0.2 ms (an inverse distribution function solved numerically) and
+     * every settled bucket asks for one per count, channel and window, while the counts move slowly: most are asked
+     * for again and again. Bounded: cleared when full (a few MB at most).
+     */
+    private static final Map<Quantile, Double> QUANTILES = new ConcurrentHashMap<>();
+    private static final int MAX_QUANTILES = 50_000;
+
+    private record Quantile(char bound, long k, long n, double alpha) {
+    }
 
     /** No interval: the point value stands in for both bounds (domain.md, "Alerts"). */
     public static LtvCacInterval pointOnly(Double ratio) {
@@ -92,23 +106,36 @@ public record LtvCacInterval(Double ratio, Double lower, Double upper, Double co
     /** Garwood's exact lower bound of a Poisson mean with {@code n} observed, one-sided level {@code alpha}. */
     static double poissonLower(long n, double alpha) {
         if (n == 0) return 0;
-        return new ChiSquaredDistribution(null, 2.0 * n).inverseCumulativeProbability(alpha) / 2;
+        return cached(new Quantile('p', n, 0, alpha),
+                () -> new ChiSquaredDistribution(null, 2.0 * n).inverseCumulativeProbability(alpha) / 2);
     }
 
     /** Garwood's exact upper bound of a Poisson mean with {@code n} observed. */
     static double poissonUpper(long n, double alpha) {
-        return new ChiSquaredDistribution(null, 2.0 * n + 2).inverseCumulativeProbability(1 - alpha) / 2;
+        return cached(new Quantile('P', n, 0, alpha),
+                () -> new ChiSquaredDistribution(null, 2.0 * n + 2).inverseCumulativeProbability(1 - alpha) / 2);
     }
 
     /** Clopper-Pearson's exact lower bound of a proportion, {@code k} of {@code n}. */
     static double churnLower(long k, long n, double alpha) {
         if (k <= 0) return 0;
-        return new BetaDistribution(null, k, n - k + 1.0).inverseCumulativeProbability(alpha);
+        return cached(new Quantile('b', k, n, alpha),
+                () -> new BetaDistribution(null, k, n - k + 1.0).inverseCumulativeProbability(alpha));
     }
 
     /** Clopper-Pearson's exact upper bound of a proportion, {@code k} of {@code n}. */
     static double churnUpper(long k, long n, double alpha) {
         if (k >= n) return 1;
-        return new BetaDistribution(null, k + 1.0, n - k).inverseCumulativeProbability(1 - alpha);
+        return cached(new Quantile('B', k, n, alpha),
+                () -> new BetaDistribution(null, k + 1.0, n - k).inverseCumulativeProbability(1 - alpha));
+    }
+
+    private static double cached(Quantile q, DoubleSupplier compute) {
+        Double known = QUANTILES.get(q);
+        if (known != null) return known;
+        double value = compute.getAsDouble();
+        if (QUANTILES.size() >= MAX_QUANTILES) QUANTILES.clear();
+        QUANTILES.put(q, value);
+        return value;
     }
 }

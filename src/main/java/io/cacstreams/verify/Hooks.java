@@ -45,8 +45,8 @@ public interface Hooks {
     record Stage(ChildApp app, Admin admin, AppConfig config, PrintStream log) {
         /** Waits until the application has consumed every input record produced so far; null when it has. */
         public String awaitConsumed(Duration timeout) throws InterruptedException {
-            return Quiescence.await(admin, config.applicationId(), config.topics().inputs(), List.of(),
-                    Duration.ZERO, timeout);
+            return Quiescence.await(new Quiescence.Watch(admin, config.applicationId(), config.topics().inputs(),
+                    Map.of(), Quiescence.lagFor(config.kafka())), List.of(), null, Duration.ZERO, timeout);
         }
     }
 }

@@ -186,8 +186,9 @@ public final class VerifyRun {
                 options.chaos().run(apps);
                 String pending;
                 try (OutputKeys keys = new OutputKeys(clientProperties, topics.metrics(), expected.metricsKeys())) {
-                    pending = Quiescence.await(admin, config.applicationId(), topics.inputs(), prod.ends(),
-                            topics.outputs(), keys, Duration.ofSeconds(6), options.timeout());
+                    pending = Quiescence.await(new Quiescence.Watch(admin, config.applicationId(), topics.inputs(),
+                            prod.ends(), Quiescence.lagFor(config.kafka())), topics.outputs(), keys,
+                            Duration.ofSeconds(6), options.timeout());
                 }
                 OutputSnapshot out = OutputSnapshot.read(config, clientProperties, registry, Duration.ofMinutes(2));
                 FigureCheck.Result result = FigureCheck.judge(config, expected, out, prod.badAt(), options.check());

@@ -34,13 +34,16 @@ class BenchIT {
         Path out = dir.resolve("out");
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar",
                 JAR.toString(), "bench", "--events", Long.toString(EVENTS), "--rate", Integer.toString(RATE),
-                "--latency-duration", LATENCY_SECONDS + "s", "--work-dir", dir.resolve("work").toString(),
-                "--output-dir", out.toString()));
+                "--latency-duration", LATENCY_SECONDS + "s", "--timeout", "5m", "--work-dir",
+                dir.resolve("work").toString(), "--output-dir", out.toString()));
         long began = System.nanoTime();
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("bench.log").toFile()).start();
-        boolean exited = p.waitFor(15, TimeUnit.MINUTES);
-        if (!exited) p.destroyForcibly();
+        boolean exited = p.waitFor(20, TimeUnit.MINUTES);
+        if (!exited) {
+            p.destroy(); // SIGTERM: its shutdown hooks stop the child `run` and the registry
+            if (!p.waitFor(1, TimeUnit.MINUTES)) p.destroyForcibly();
+        }
         String log = Files.readString(dir.resolve("bench.log"), StandardCharsets.UTF_8);
         System.out.println(log);
         System.out.printf("bench --events %d took %.0f s%n", EVENTS, (System.nanoTime() - began) / 1e9);

@@ -116,7 +116,8 @@ final class Outputs implements AutoCloseable {
         Map<String, String> keys = new TreeMap<>();
         latest.forEach((k, m) -> keys.put(k, "asOf=" + m.getAsOf() + " spend=" + m.getSpend() + " leads="
                 + m.getLeads() + " new=" + m.getNewCustomers() + " active=" + m.getActiveCustomers() + " ltv:cac="
-                + m.getLtvToCac() + " status=" + m.getStatus()));
+                + m.getLtvToCac() + " [" + m.getLtvToCacLower() + ", " + m.getLtvToCacUpper() + "] status="
+                + m.getStatus() + (Boolean.TRUE.equals(m.getSettled()) ? " settled" : " snapshot")));
         StringBuilder s = new StringBuilder("outputs so far: ").append(metrics.size()).append(" metrics, ")
                 .append(alerts.size()).append(" alerts, ").append(dead.size()).append(" dead letters ")
                 .append(deadLettersByReason());

@@ -20,6 +20,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -53,6 +54,11 @@ class QuiescenceIT {
         }
     }
 
+    /** A watch that compares the committed offsets with the ends of the same look. */
+    private static Quiescence.Watch now(App app) {
+        return new Quiescence.Watch(admin, app.id(), List.of(app.input()), Map.of(), Duration.ZERO);
+    }
+
     private static KafkaProducer<String, String> producer() {
         Properties p = new Properties();
         p.putAll(kafka.clientProperties());
@@ -80,18 +86,18 @@ class QuiescenceIT {
         commit(app.id(), Map.of(new TopicPartition(app.input(), 0), 2L, new TopicPartition(app.input(), 1), 2L));
 
         String pending = Quiescence.await(admin, app.id(), List.of(app.input()), List.of(app.output()),
-                Duration.ZERO, Duration.ofSeconds(2));
+                Duration.ZERO, Quiescence.DEFAULT_LAG.plusSeconds(2));
         assertThat(pending).as("an application that has committed no repartition offset yet is not quiet")
                 .isEqualTo("repartition " + app.repartition() + "-0 not consumed yet (no committed offset, end 3)");
 
         // one partition consumed, the other still without a committed offset (partition 2 is empty: nothing to read)
         commit(app.id(), Map.of(new TopicPartition(app.repartition(), 0), 3L));
-        assertThat(Quiescence.unconsumed(admin, app.id(), List.of(app.input()), Map.of()))
+        assertThat(now(app).look())
                 .isEqualTo("repartition " + app.repartition() + "-1 not consumed yet (no committed offset, end 1)");
 
         commit(app.id(), Map.of(new TopicPartition(app.repartition(), 1), 1L));
-        assertThat(Quiescence.await(admin, app.id(), List.of(app.input()), List.of(app.output()),
-                Duration.ZERO, Duration.ofSeconds(10))).isNull();
+        assertThat(Quiescence.await(now(app), List.of(app.output()), null, Duration.ZERO, Duration.ofSeconds(10)))
+                .isNull();
     }
 
     @Test
@@ -102,10 +108,36 @@ class QuiescenceIT {
             for (int i = 0; i < 5; i++) p.send(new ProducerRecord<>(app.repartition(), 0, "c", "fact")).get();
         }
         commit(app.id(), Map.of(new TopicPartition(app.repartition(), 0), 2L));
-        assertThat(Quiescence.unconsumed(admin, app.id(), List.of(app.input()), Map.of()))
-                .isEqualTo("repartition " + app.repartition() + "-0 at 2 of 5");
+        assertThat(now(app).look()).isEqualTo("repartition " + app.repartition() + "-0 at 2 of 5");
         // topics of other applications, or not named as repartition topics, are not this application's
         assertThat(Quiescence.repartitionTopics(admin, app.id())).containsExactly(app.repartition());
+    }
+
+    @Test
+    void markersWrittenAfterAnEarlierLookDoNotHoldQuiescenceBackButRecordsOlderThanTheLagDo() throws Exception {
+        App app = App.next();
+        kafka.createTopics(1, app.input(), app.repartition(), app.output());
+        AtomicLong clock = new AtomicLong();
+        Quiescence.Watch watch = new Quiescence.Watch(admin, app.id(), List.of(app.input()), Map.of(),
+                Duration.ofSeconds(2), clock::get);
+        try (KafkaProducer<String, String> p = producer()) {
+            for (int i = 0; i < 3; i++) p.send(new ProducerRecord<>(app.repartition(), 0, "c", "fact")).get();
+            assertThat(watch.look()).as("no look old enough yet").isEqualTo("watching the repartition topics for PT2S");
+            commit(app.id(), Map.of(new TopicPartition(app.repartition(), 0), 3L));
+            // the upstream stage goes on writing its PROGRESS markers
+            for (int i = 0; i < 2; i++) p.send(new ProducerRecord<>(app.repartition(), 0, "progress", "marker")).get();
+            clock.set(Duration.ofSeconds(2).toNanos());
+            assertThat(watch.look()).as("the end of 2 s ago is consumed").isNull();
+            assertThat(watch.consumedAsOf()).isZero();
+            assertThat(now(app).look()).isEqualTo("repartition " + app.repartition() + "-0 at 3 of 5");
+            // 2 s later, the look that saw the markers is the reference: they must be consumed by now
+            clock.set(Duration.ofSeconds(4).toNanos());
+            assertThat(watch.look()).isEqualTo("repartition " + app.repartition() + "-0 at 3 of 5");
+            commit(app.id(), Map.of(new TopicPartition(app.repartition(), 0), 5L));
+            clock.set(Duration.ofSeconds(5).toNanos());
+            assertThat(watch.look()).isNull();
+            assertThat(watch.consumedAsOf()).isEqualTo(Duration.ofSeconds(2).toNanos());
+        }
     }
 
     @Test
@@ -116,13 +148,14 @@ class QuiescenceIT {
             p.send(new ProducerRecord<>(app.input(), 1, "k", "event")).get();
         }
         commit(app.id(), Map.of(new TopicPartition(app.input(), 0), 0L));
-        assertThat(Quiescence.unconsumed(admin, app.id(), List.of(app.input()), Map.of()))
+        assertThat(now(app).look())
                 .isEqualTo("input " + app.input() + "-1 not consumed yet (no committed offset, end 1)");
         // what the caller's own sends reached counts even where the broker's listing would say less
         commit(app.id(), Map.of(new TopicPartition(app.input(), 1), 1L));
-        assertThat(Quiescence.unconsumed(admin, app.id(), List.of(app.input()),
-                Map.of(new TopicPartition(app.input(), 1), 2L))).isEqualTo("input " + app.input() + "-1 at 1 of 2");
-        assertThat(Quiescence.unconsumed(admin, app.id(), List.of(app.input()), Map.of())).isNull();
+        assertThat(new Quiescence.Watch(admin, app.id(), List.of(app.input()),
+                Map.of(new TopicPartition(app.input(), 1), 2L), Duration.ZERO).look())
+                .isEqualTo("input " + app.input() + "-1 at 1 of 2");
+        assertThat(now(app).look()).isNull();
     }
 
     @Test
@@ -134,13 +167,13 @@ class QuiescenceIT {
              OutputKeys keys = new OutputKeys(clients, app.output(), Set.of("a|7d", "b|7d", "ALL|7d"))) {
             p.send(new ProducerRecord<>(app.output(), "a|7d", "metrics")).get();
             p.send(new ProducerRecord<>(app.output(), "ALL|7d", "metrics")).get();
-            String pending = Quiescence.await(admin, app.id(), List.of(app.input()), Map.of(), List.of(app.output()),
-                    keys, Duration.ZERO, Duration.ofSeconds(3));
+            String pending = Quiescence.await(now(app), List.of(app.output()), keys, Duration.ZERO,
+                    Duration.ofSeconds(3));
             assertThat(pending).isEqualTo("no record yet on " + app.output() + " for 1 expected key(s): [b|7d]");
 
             p.send(new ProducerRecord<>(app.output(), "b|7d", "metrics")).get();
-            assertThat(Quiescence.await(admin, app.id(), List.of(app.input()), Map.of(), List.of(app.output()),
-                    keys, Duration.ZERO, Duration.ofSeconds(20))).isNull();
+            assertThat(Quiescence.await(now(app), List.of(app.output()), keys, Duration.ZERO,
+                    Duration.ofSeconds(20))).isNull();
             assertThat(keys.missing()).isEmpty();
         }
     }
