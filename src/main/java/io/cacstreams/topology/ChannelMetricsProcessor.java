@@ -34,8 +34,10 @@ import org.slf4j.LoggerFactory;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.LinkedHashSet;
@@ -57,6 +59,17 @@ import java.util.TreeMap;
 final class ChannelMetricsProcessor implements Processor<String, ChannelPartial, String, Routed> {
     private static final Logger log = LoggerFactory.getLogger(ChannelMetricsProcessor.class);
     private static final String SETTLED = "~settled";
+    /**
+     * The longest one call walks settled buckets before it leaves the rest to the next record or to the continuation
+     * punctuation: under exactly-once every record the walk emits is in one transaction, which the broker aborts
+     * (fencing the producer) once it is open for {@code transaction.timeout.ms}, 10 s in Kafka Streams; the task then
+     * starts over from its last commit, with the same walk (found by bench: a gap of years between the customer base
+     * and the live events made the latency phase livelock so). A few tasks of one thread may each walk this long
+     * between two commits.
+     */
+    static final Duration WALK_SLICE = Duration.ofMillis(1000);
+    /** How often the continuation punctuation looks for a walk left unfinished. */
+    private static final Duration CONTINUATION = Duration.ofMillis(100);
     private final AppConfig config;
     private final Settling settling;
     private final Map<String, Integer> sources;
@@ -64,13 +77,14 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelPartial,
     private ProcessorContext<String, Routed> context;
     private KeyValueStore<String, ChannelState> stateStore;
     private final Map<String, ChannelState> states = new TreeMap<>();
-    private KeyValueStore<Bytes, ChannelPartial> pending;
-    private KeyValueStore<String, AlertState> alerts;
+    private Mirrored<Bytes, ChannelPartial> pending;
+    private Mirrored<String, AlertState> alerts;
     private KeyValueStore<String, String> progressStore;
     private ChannelWindows windows;
     private Progress progress;
     private Long settledUpTo;
     private final Set<String> dirty = new HashSet<>();
+    private final Map<String, Figures> figures = new HashMap<>();
 
     private ChannelMetricsProcessor(AppConfig config, TopologyObserver observer) {
         this.config = config;
@@ -108,8 +122,8 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelPartial,
     public void init(ProcessorContext<String, Routed> context) {
         this.context = context;
         this.stateStore = context.getStateStore(StoreNames.CHANNEL_STATE);
-        this.pending = context.getStateStore(StoreNames.CHANNEL_PENDING);
-        this.alerts = context.getStateStore(StoreNames.ALERT_STATE);
+        this.pending = new Mirrored<>(context.getStateStore(StoreNames.CHANNEL_PENDING));
+        this.alerts = new Mirrored<>(context.getStateStore(StoreNames.ALERT_STATE));
         this.progressStore = context.getStateStore(StoreNames.CHANNEL_PROGRESS);
         this.windows = new ChannelWindows(context.getStateStore(StoreNames.CHANNEL_BUCKETS), config);
         this.progress = new Progress(progressStore, sources);
@@ -124,22 +138,29 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelPartial,
             }
         }
         context.schedule(config.emitInterval(), PunctuationType.WALL_CLOCK_TIME, t -> snapshots());
+        context.schedule(CONTINUATION, PunctuationType.WALL_CLOCK_TIME, t -> {
+            if (behind()) settle();
+        });
     }
 
     @Override
     public void process(Record<String, ChannelPartial> record) {
         ChannelPartial p = record.value();
         if (p.getKind() == PartialKind.PROGRESS) {
-            if (progress.update(Markers.group(p), Markers.partition(p), p.getWatermark(), p.getIdle())) settle();
+            if (progress.update(Markers.group(p), Markers.partition(p), p.getWatermark(), p.getIdle()) || behind()) {
+                settle();
+            }
             return;
         }
-        // only after an idle upstream partition can a partial come for a bucket settled already: it counts from the
-        // next settled bucket on (docs/semantics.md, "Idle partitions")
-        if (settledUpTo != null && p.getSettle() < settledUpTo) {
+        if (behind()) settle(); // a walk left unfinished goes on first, as if it had been done in one go
+        // only after an idle upstream partition can a partial come for a bucket settled already (or due to be: the
+        // watermark has passed it): it counts from the next settled bucket on (docs/semantics.md, "Idle partitions")
+        Long floor = settledFloor();
+        if (floor != null && p.getSettle() < floor) {
             log.info("counts of {} for bucket {} arrived after bucket {} settled (an input partition was idle): they"
                     + " count from bucket {} on", p.getChannel(), Instant.ofEpochMilli(p.getBucket()),
-                    Instant.ofEpochMilli(p.getSettle()), Instant.ofEpochMilli(settledUpTo));
-            p.setSettle(settledUpTo);
+                    Instant.ofEpochMilli(p.getSettle()), Instant.ofEpochMilli(floor));
+            p.setSettle(floor);
         }
         Bytes key = pendingKey(p.getSettle(), p.getChannel(), p.getBucket());
         ChannelPartial held = pending.get(key);
@@ -152,39 +173,63 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelPartial,
         dirty.add(p.getChannel());
     }
 
-    /** Settles every bucket the watermark has passed by the grace, in order. */
+    /** True while buckets the watermark has passed are not all settled yet (a walk cut at {@link #WALK_SLICE}). */
+    private boolean behind() {
+        Long w = progress.watermark();
+        return w != null && settledUpTo != null && settledUpTo < settling.settledBefore(w);
+    }
+
+    /** Every bucket before this one is settled or due to be (the watermark passed it); null before any watermark. */
+    private Long settledFloor() {
+        Long w = progress.watermark();
+        if (w == null || settledUpTo == null) return settledUpTo;
+        return Math.max(settledUpTo, settling.settledBefore(w));
+    }
+
+    /**
+     * Settles every bucket the watermark has passed by the grace, in order, for at most {@link #WALK_SLICE}; the
+     * records emitted and their order do not depend on where a walk is cut.
+     */
     private void settle() {
         Long w = progress.watermark();
         if (w == null) return;
         long limit = settling.settledBefore(w);
         long bucket = settledUpTo != null ? settledUpTo : firstPendingSettle().orElse(limit);
+        long deadline = System.nanoTime() + WALK_SLICE.toNanos();
+        boolean any = false;
+        boolean cut = false;
         while (bucket < limit) {
             if (states.isEmpty()) {
                 Optional<Long> next = firstPendingSettle();
                 if (next.isEmpty() || next.get() >= limit) break;
                 bucket = Math.max(bucket, next.get());
             }
+            if (any && System.nanoTime() > deadline) {
+                cut = true;
+                break;
+            }
             settle(bucket);
+            any = true;
             bucket += settling.bucketSize();
         }
+        // the states are written once per walk, not once per bucket: the store holds them before this call returns,
+        // so before any commit
+        if (any) states.values().forEach(st -> stateStore.put(st.getChannel(), st));
         // every bucket before the limit is settled now, whether counts were pending there or not (never the first
-        // pending bucket: counts with an earlier settle may still come; the property test found that)
-        settledUpTo = settledUpTo == null ? limit : Math.max(settledUpTo, limit);
+        // pending bucket: counts with an earlier settle may still come; the property test found that); a cut walk
+        // goes on from where it stopped
+        if (cut) settledUpTo = bucket;
+        else settledUpTo = settledUpTo == null ? limit : Math.max(settledUpTo, limit);
         progressStore.put(SETTLED, Long.toString(settledUpTo));
     }
 
     private void settle(long bucket) {
         Map<String, List<ChannelPartial>> arriving = new TreeMap<>();
-        List<Bytes> done = new ArrayList<>();
-        try (KeyValueIterator<Bytes, ChannelPartial> it = pending.range(settlePrefix(bucket),
-                settlePrefix(bucket + 1))) {
-            while (it.hasNext()) {
-                KeyValue<Bytes, ChannelPartial> kv = it.next();
-                arriving.computeIfAbsent(kv.value.getChannel(), c -> new ArrayList<>()).add(kv.value);
-                done.add(kv.key);
-            }
+        Map<Bytes, ChannelPartial> due = pending.range(settlePrefix(bucket), settlePrefix(bucket + 1));
+        for (ChannelPartial p : due.values()) {
+            arriving.computeIfAbsent(p.getChannel(), c -> new ArrayList<>()).add(p);
         }
-        done.forEach(pending::delete);
+        new ArrayList<>(due.keySet()).forEach(pending::delete);
         for (String channel : arriving.keySet()) {
             states.computeIfAbsent(channel, c -> windows.fresh(c, bucket));
         }
@@ -193,28 +238,20 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelPartial,
             for (ChannelPartial p : arriving.getOrDefault(st.getChannel(), List.of())) windows.apply(st, p);
             emit(st, st.getCurrentBucket(), totals(st), true, st.getActive(), st.getActiveRevenue(),
                     st.getActiveMargin());
-            stateStore.put(st.getChannel(), st);
             dirty.add(st.getChannel()); // the next snapshot shows the newly settled figures plus what is pending
         }
     }
 
     private Optional<Long> firstPendingSettle() {
-        try (KeyValueIterator<Bytes, ChannelPartial> it = pending.all()) {
-            return it.hasNext() ? Optional.of(it.next().value.getSettle()) : Optional.empty();
-        }
+        return pending.all().isEmpty() ? Optional.empty() : Optional.of(pending.all().firstEntry().getValue().getSettle());
     }
 
     /** The punctuation: a live snapshot of every channel that received partials since its last one. */
     private void snapshots() {
         if (dirty.isEmpty()) return;
         Map<String, List<ChannelPartial>> held = new TreeMap<>();
-        try (KeyValueIterator<Bytes, ChannelPartial> it = pending.all()) {
-            while (it.hasNext()) {
-                ChannelPartial p = it.next().value;
-                if (dirty.contains(p.getChannel())) {
-                    held.computeIfAbsent(p.getChannel(), c -> new ArrayList<>()).add(p);
-                }
-            }
+        for (ChannelPartial p : pending.all().values()) {
+            if (dirty.contains(p.getChannel())) held.computeIfAbsent(p.getChannel(), c -> new ArrayList<>()).add(p);
         }
         for (String channel : dirty) {
             List<ChannelPartial> ps = held.getOrDefault(channel, List.of());
@@ -254,10 +291,10 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelPartial,
             Counts t = totals.get(i);
             WindowCounts counts = new WindowCounts(t.getSpend(), t.getLeads(), t.getQualitySum(), t.getQualityCount(),
                     t.getNewCustomers(), t.getChurned(), t.getChurnedNew());
-            Economics e = Economics.of(counts, base, days, config.monthlyDiscountRate(), config.horizonMonths());
+            Figures f = figures(channel, days, counts, base);
+            Economics e = f.economics();
             long windowStart = windows.firstBucket(current, w.getLengthMs());
-            LtvCacInterval iv = LtvCacInterval.of(counts, base, days, config.monthlyDiscountRate(),
-                    config.horizonMonths(), config.alertsFor(channel).confidence());
+            LtvCacInterval iv = f.interval();
             // CAC comes from spend: a window starting before the channel's first spend is not covered yet (a
             // customer history imported long before says nothing about it); a channel without spend never alerts
             boolean covered = st.getFirstSpendBucket() <= windowStart || st.getFirstSpendBucket() == Long.MAX_VALUE;
@@ -288,6 +325,27 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelPartial,
             observer.metrics(m);
             context.forward(new Record<>(metricsKey(channel, days), new Routed.Metric(m), end));
         }
+    }
+
+    /** The figures of one window computed from its counts and the customer base, kept with what they came from. */
+    private record Figures(WindowCounts counts, CustomerBase base, Economics economics, LtvCacInterval interval) {
+    }
+
+    /**
+     * The figures of a (channel, window), computed again only when its counts or the customer base changed since its
+     * last record: they are pure functions of those, and the interval's inverse distribution functions were a good
+     * part of the channel stage's time (perf notes); a window over a stretch without events repeats its figures.
+     */
+    private Figures figures(String channel, int days, WindowCounts counts, CustomerBase base) {
+        String key = metricsKey(channel, days);
+        Figures last = figures.get(key);
+        if (last != null && last.counts().equals(counts) && last.base().equals(base)) return last;
+        Economics e = Economics.of(counts, base, days, config.monthlyDiscountRate(), config.horizonMonths());
+        LtvCacInterval iv = LtvCacInterval.of(counts, base, days, config.monthlyDiscountRate(),
+                config.horizonMonths(), config.alertsFor(channel).confidence());
+        Figures f = new Figures(counts, base, e, iv);
+        figures.put(key, f);
+        return f;
     }
 
     private AlertState state(AlertRule rule, AlertInput in) {

@@ -6,13 +6,12 @@ import io.cacstreams.internal.ChannelState;
 import io.cacstreams.internal.Counts;
 import io.cacstreams.internal.WindowTotals;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 
 /**
@@ -22,13 +21,13 @@ import java.util.List;
  * or bucket size. A bucket is deleted once it left the longest window.
  */
 final class ChannelWindows {
-    private final KeyValueStore<Bytes, Counts> buckets;
+    private final Mirrored<Bytes, Counts> buckets;
     private final long size;
     private final long[] lengths;
     private final long longest;
 
     ChannelWindows(KeyValueStore<Bytes, Counts> buckets, AppConfig config) {
-        this.buckets = buckets;
+        this.buckets = new Mirrored<>(buckets);
         this.size = config.bucket().toMillis();
         this.lengths = config.windows().stream().mapToLong(Duration::toMillis).toArray();
         this.longest = config.longestWindow().toMillis();
@@ -124,17 +123,9 @@ final class ChannelWindows {
         return out;
     }
 
-    private List<Counts> range(String channel, long from, long to) {
-        List<Counts> found = new ArrayList<>();
-        if (to < from) return found;
-        try (KeyValueIterator<Bytes, Counts> it = buckets.range(BucketKeys.of(channel, from),
-                BucketKeys.of(channel, to))) {
-            while (it.hasNext()) {
-                KeyValue<Bytes, Counts> kv = it.next();
-                found.add(kv.value);
-            }
-        }
-        return found;
+    private Collection<Counts> range(String channel, long from, long to) {
+        if (to < from) return List.of();
+        return buckets.range(BucketKeys.of(channel, from), BucketKeys.of(channel, to)).values();
     }
 
     static void add(Counts into, Counts c, int sign) {
