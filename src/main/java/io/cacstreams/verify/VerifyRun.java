@@ -131,9 +131,6 @@ public final class VerifyRun {
         String runId = Long.toString(System.currentTimeMillis(), 36);
         Map<String, String> settings = runSettings(base, runId);
         settings.putIfAbsent("commit.interval.ms", "2000");
-        // The last hours settle, and held churns expire into UNKNOWN_CUSTOMER, once every input partition has been
-        // read past them or is idle; the quiet check must not end before that: partitions idle after 1 s, not 30
-        settings.putIfAbsent("cac.idle.timeout", "1s");
         AppConfig config = AppConfig.from(settings);
         TopicNames topics = config.topics();
         Properties adminProperties = new Properties();
