@@ -205,6 +205,12 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
                 return;
             }
         }
+        if (expired(e, conversionsWatermark())) {
+            // read after the conversions watermark passed its hold: the expiry only looks again when that watermark
+            // enters a new bucket, which never happens once the conversions have all been read
+            giveUp(e, customer);
+            return;
+        }
         churns.add(e);
         pending.put(e.getCustomerId(), new PendingChurns(churns));
     }
@@ -254,9 +260,19 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
         return w == null ? settle : Math.max(settle, settling.settledBefore(w));
     }
 
+    /** The lowest clock of the conversions partitions that are not idle, or null while there is none. */
+    private Long conversionsWatermark() {
+        return progress.lowest(List.of(config.topics().conversions()));
+    }
+
+    /** Whether no conversion that could still apply held churn {@code c} can come once {@code conversions} is read. */
+    private boolean expired(CustomerEvent c, Long conversions) {
+        return conversions != null && c.getOccurredAt() < conversions - config.churnHold().toMillis();
+    }
+
     /** Gives up on the held churns the conversions watermark allows, when it entered a new bucket. */
     private void giveUpExpired() {
-        Long conversions = progress.lowest(List.of(config.topics().conversions()));
+        Long conversions = conversionsWatermark();
         if (conversions != null && (lastExpiry == null || bucket(conversions) > bucket(lastExpiry))) {
             lastExpiry = conversions;
             expirePending(conversions);
@@ -273,10 +289,10 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
 
     /**
      * Dead-letters held churns whose hold time has passed on the conversions watermark (every conversions partition
-     * that still delivers data is past the churn's time plus the hold), checked when it enters a new bucket.
+     * that still delivers data is past the churn's time plus the hold), checked when it enters a new bucket; a churn
+     * read when the watermark is past its hold already is given up on at once ({@link #churn}).
      */
     private void expirePending(long watermark) {
-        long cutoff = watermark - config.churnHold().toMillis();
         List<KeyValue<String, PendingChurns>> changed = new ArrayList<>();
         try (KeyValueIterator<String, PendingChurns> it = pending.all()) {
             while (it.hasNext()) {
@@ -284,7 +300,7 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
                 List<CustomerEvent> keep = new ArrayList<>();
                 boolean any = false;
                 for (CustomerEvent c : kv.value.getChurns()) {
-                    if (c.getOccurredAt() < cutoff) {
+                    if (expired(c, watermark)) {
                         any = true;
                         giveUp(c, customers.get(kv.key));
                     } else {

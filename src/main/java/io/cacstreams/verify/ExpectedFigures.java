@@ -49,8 +49,9 @@ public final class ExpectedFigures {
     private final Set<String> channels = new HashSet<>();
     private final List<Long> ghostChurns = new ArrayList<>();
     /**
-     * Each customer task keeps its own watermark over the conversions routed to it, which can trail the per-partition
-     * clocks seen here by up to the gap between a partition's last conversions; a day of margin covers it.
+     * The customer stage gives held churns up when its conversions watermark (which ends as the lowest of the
+     * per-partition clocks computed here) enters a new bucket, so up to a bucket after it passed their hold; a day of
+     * margin covers any bucket of up to a day. (A churn read after the watermark passed its hold is given up at once.)
      */
     private static final long CERTAINTY_MARGIN_MS = 86_400_000L;
     private final Map<Integer, Long> conversionClocks = new HashMap<>();

@@ -56,7 +56,7 @@ import java.util.regex.Pattern;
  *       stage's watermark is the lowest of the spend and leads clocks, the customer stage's of the conversions and
  *       churn clocks, the channel stage's the lowest of the two once it heard from both; every bucket
  *       {@code B < floor(W - grace)} is then settled, in order; held churns are given up when the conversions
- *       watermark enters a new bucket;</li>
+ *       watermark enters a new bucket, and a churn read when it is past the churn's hold already at once;</li>
  *   <li>at the drain every partition is idle: each watermark becomes the highest clock of its sources;</li>
  *   <li>an event of bucket {@code b} read at clock {@code c} counts in the settled windows ending with the buckets
  *       from {@code s = max(b, floor(c - grace))} on; a churn's clock is the later of its own and its customer's
@@ -512,6 +512,13 @@ public final class ReferenceModel {
                 return;
             }
             endCustomer(cust, e.eventId, e.t, e.c);
+            return;
+        }
+        if (conversionsWatermark != null && e.t + hold < conversionsWatermark) {
+            // read when the conversions watermark is past its hold already: no conversion can apply it any more
+            dead(cust != null ? DeadLetterReason.CUSTOMER_NOT_ACTIVE : DeadLetterReason.UNKNOWN_CUSTOMER, e.at,
+                    e.eventId);
+            count("churn.givenUpOnArrival");
             return;
         }
         held.computeIfAbsent(e.customerId, k -> new ArrayList<>()).add(new HeldChurn(e.eventId, e.t, e.c, e.at));

@@ -169,6 +169,33 @@ class TopologyBehaviourTest {
         }
     }
 
+    /**
+     * BadInputAndOutageIT (schema-v2) once found no UNKNOWN_CUSTOMER where the verifier was certain of one: with the
+     * whole input on the broker at start, the conversions watermark entered its last bucket with the first markers,
+     * and the churn, read after them, waited for another bucket that never came (only the idle timeout, 30 s later,
+     * moved it, after the run had been found quiet).
+     */
+    @Test
+    void aChurnReadAfterTheConversionsWatermarkPassedItsHoldIsGivenUpAtOnce() {
+        try (TopologyHarness h = new TopologyHarness(Map.of("cac.churn.hold", "2d", "cac.idle.timeout", "1h"))) {
+            h.conversion("known", "email", 30, "USD", null, day(4));
+            h.emit(); // the conversions watermark: day 4, its last bucket (no conversion follows)
+            h.conversion("gone", "email", 30, "USD", null, day(0.5));
+            h.churn("gone", day(1));
+            h.churn("ghost", day(1.5));
+            h.churn("gone", day(1.9)); // a second churn of a churned customer, not reactivated within the hold
+            h.churn("late-convert", day(2.5)); // within the hold: held, its conversion may still come
+            h.emit();
+            h.emit();
+            assertThat(only(h, DeadLetterReason.UNKNOWN_CUSTOMER).getSourceOffset()).isEqualTo(1);
+            assertThat(only(h, DeadLetterReason.CUSTOMER_NOT_ACTIVE).getSourceOffset()).isEqualTo(2);
+            h.conversion("late-convert", "email", 30, "USD", null, day(2.4));
+            h.flush();
+            assertThat(h.dead).hasSize(2);
+            assertThat(h.latest("email", 7).getChurned()).isEqualTo(2);
+        }
+    }
+
     @Test
     void aChurnDatedBeforeTheAcquisitionIsRejected() {
         try (TopologyHarness h = new TopologyHarness()) {

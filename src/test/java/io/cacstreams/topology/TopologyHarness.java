@@ -166,6 +166,12 @@ final class TopologyHarness implements AutoCloseable {
         spend("zz-tick", 0, "USD", at);
     }
 
+    /** Advances wall-clock time by one emit interval: every stage sends the markers of what changed since its last. */
+    void emit() {
+        driver.advanceWallClockTime(config.emitInterval().plus(Duration.ofMillis(1)));
+        drain();
+    }
+
     /**
      * Advances wall-clock time by two emit intervals: every input partition has been silent for longer than the
      * harness' idle timeout (1 s), so everything read is settled up to the grace, and the snapshot that follows the
