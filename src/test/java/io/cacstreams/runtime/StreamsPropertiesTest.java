@@ -22,6 +22,7 @@ class StreamsPropertiesTest {
                 .containsEntry("ensure.explicit.internal.resource.naming", "true")
                 .containsEntry("processing.exception.handler.global.enabled", "true")
                 .containsEntry("commit.interval.ms", "100")
+                .containsEntry("statestore.cache.max.bytes", Long.toString(64L << 20))
                 .containsEntry("bootstrap.servers", "b:9092");
         assertThat(p.keySet()).noneMatch(k -> k.toString().startsWith("cac."));
     }
@@ -31,12 +32,13 @@ class StreamsPropertiesTest {
         Properties p = StreamsProperties.build(AppConfig.from(Map.of("bootstrap.servers", "b:9092",
                 "application.id", "cac-eu", "processing.guarantee", "at_least_once",
                 "ensure.explicit.internal.resource.naming", "false", "state.dir", "/var/lib/cac",
-                "num.stream.threads", "4")));
+                "num.stream.threads", "4", "statestore.cache.max.bytes", "1000")));
         assertThat(p).containsEntry("application.id", "cac-eu")
                 .containsEntry("processing.guarantee", "at_least_once")
                 .containsEntry("ensure.explicit.internal.resource.naming", "false")
                 .containsEntry("state.dir", "/var/lib/cac")
                 .containsEntry("num.stream.threads", "4")
+                .containsEntry("statestore.cache.max.bytes", "1000")
                 .doesNotContainKey("commit.interval.ms"); // Streams' own at-least-once default applies
     }
 
