@@ -43,7 +43,9 @@ final class EventIds {
 
     Verdict check(long bucket, String scope, String id, String origin, String read) {
         Bytes key = key(bucket, scope + "\u0000" + id);
-        String where = origin + "|" + read;
+        // where an id came from matters only to tell a replay from a duplicate: under exactly-once it is not kept
+        // (two record coordinates are most of an entry's bytes)
+        String where = replays ? origin + "|" + read : "";
         String seen = store.get(key);
         if (seen == null) {
             store.put(key, where);
