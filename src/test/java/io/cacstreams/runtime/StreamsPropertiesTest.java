@@ -23,6 +23,7 @@ class StreamsPropertiesTest {
                 .containsEntry("processing.exception.handler.global.enabled", "true")
                 .containsEntry("commit.interval.ms", "100")
                 .containsEntry("statestore.cache.max.bytes", Long.toString(64L << 20))
+                .containsEntry("max.task.idle.ms", "-1")
                 .containsEntry("bootstrap.servers", "b:9092");
         assertThat(p.keySet()).noneMatch(k -> k.toString().startsWith("cac."));
     }
