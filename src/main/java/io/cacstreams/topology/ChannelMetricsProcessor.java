@@ -66,9 +66,7 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelPartial,
      * starts over from its last commit, with the same walk (found by bench: a gap of years between the customer base
      * and the live events made the latency phase livelock so). Every channel task of a thread may walk this long
      * twice between two commits, once for a record and once for the continuation punctuation, so 6 tasks at 1 s each
-     * still overran the timeout on a 400,000-event backlog (bench --scale-check: 324 s with a fenced producer; 140 s
-     * at 400 ms with a commit asked for after a cut walk). At-least-once does not ask: there the commits it asked for
-     * made a 100,000-event run twice as slow, and it has no transaction to keep short.
+     * still overran the timeout on a 400,000-event backlog (bench --scale-check); a cut walk also asks for a commit.
      */
     static final Duration WALK_SLICE = Duration.ofMillis(400);
     /** How often the continuation punctuation looks for a walk left unfinished. */
@@ -77,7 +75,6 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelPartial,
     private final Settling settling;
     private final Map<String, Integer> sources;
     private final TopologyObserver observer;
-    private final boolean exactlyOnce;
     private ProcessorContext<String, Routed> context;
     private KeyValueStore<String, ChannelState> stateStore;
     private final Map<String, ChannelState> states = new TreeMap<>();
@@ -96,7 +93,6 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelPartial,
         int n = config.state().repartitionPartitions();
         this.sources = Map.of(BucketProcessor.GROUP, n, CustomerProcessor.GROUP, n);
         this.observer = observer;
-        this.exactlyOnce = !BucketProcessor.atLeastOnce(config);
     }
 
     static ProcessorSupplier<String, ChannelPartial, String, Routed> supplier(AppConfig config,
@@ -225,8 +221,7 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelPartial,
         // goes on from where it stopped
         if (cut) {
             settledUpTo = bucket;
-            // under exactly-once, what was walked need not share a transaction with the rest of the walk
-            if (exactlyOnce) context.commit();
+            context.commit(); // what was walked so far need not wait for the rest in one transaction
         } else {
             settledUpTo = settledUpTo == null ? limit : Math.max(settledUpTo, limit);
         }
