@@ -41,8 +41,8 @@ public final class StreamsProperties {
     /**
      * The record cache of the stream threads, 64 MiB of heap (Kafka Streams' default is 10 MiB): the stages put and
      * delete many short-lived entries (partials, pending counts) that, once the cache is full, each cost a RocksDB
-     * write and a changelog record on eviction (bench, 100,000 events, exactly-once: 68 s with 10 MiB, 49 s with
-     * 128 MiB; most of the gain is reached at 64 MiB).
+     * write and a changelog record on eviction (bench, 100,000 events, exactly-once: 77 s with 10 MiB; 68 and 49 s
+     * with 128 MiB; 50 and 54 s with 64 MiB, LZ4 on: runs vary, the gain holds).
      */
     static final long RECORD_CACHE_BYTES = 64L << 20;
 
