@@ -15,7 +15,7 @@ import java.util.Locale;
  * judges whether it levels off ({@link #verdict}).
  */
 final class RssWatch {
-    /** Allowed growth of the median RSS from the middle third of the samples to the last third. */
+    /** Allowed growth of the lower-quartile RSS from the middle third of the samples to the last third. */
     static final double GROWTH_FACTOR = 1.10;
     static final long GROWTH_SLACK_KB = 24 * 1024;
 
@@ -71,23 +71,25 @@ final class RssWatch {
     }
 
     /**
-     * Null if the resident set size levels off: the median of the last third of the samples is at most 10% plus
-     * 24 MiB above the median of the middle third (the first third is start-up and warm-up). Else why not.
+     * Null if the resident set size levels off: the lower quartile of the last third of the samples is at most 10%
+     * plus 24 MiB above that of the middle third (the first third is start-up and warm-up). Else why not. A quartile,
+     * not the median: a leak lifts the floor, while a passing spike (a large JIT compilation's native memory, freed
+     * and trimmed within seconds) lifts only the samples it covers.
      */
     static String verdict(List<Long> samplesKb) {
         if (samplesKb.size() < 6) return "too few RSS samples (" + samplesKb.size() + ") to judge memory growth";
         int third = samplesKb.size() / 3;
-        long middle = median(samplesKb.subList(third, 2 * third));
-        long last = median(samplesKb.subList(samplesKb.size() - third, samplesKb.size()));
+        long middle = lowerQuartile(samplesKb.subList(third, 2 * third));
+        long last = lowerQuartile(samplesKb.subList(samplesKb.size() - third, samplesKb.size()));
         long limit = (long) (middle * GROWTH_FACTOR) + GROWTH_SLACK_KB;
         if (last <= limit) return null;
-        return String.format(Locale.ROOT, "RSS keeps growing: median of the last third %d MiB > %d MiB (middle third"
-                + " %d MiB + 10%% + 24 MiB)", last / 1024, limit / 1024, middle / 1024);
+        return String.format(Locale.ROOT, "RSS keeps growing: lower quartile of the last third %d MiB > %d MiB (middle"
+                + " third %d MiB + 10%% + 24 MiB)", last / 1024, limit / 1024, middle / 1024);
     }
 
-    private static long median(List<Long> xs) {
+    private static long lowerQuartile(List<Long> xs) {
         List<Long> s = new ArrayList<>(xs);
         s.sort(null);
-        return s.get(s.size() / 2);
+        return s.get(s.size() / 4);
     }
 }
