@@ -245,12 +245,12 @@ public final class AlertEvaluator {
             return severity == AlertSeverity.CRITICAL ? thresholds.critical() : thresholds.threshold();
         }
 
-        /** " (90% interval 1.42-4.25)", or "" without an interval. */
+        /** " (90% confidence bounds 1.42-4.25)", or "" without an interval. */
         private String band() {
             LtvCacInterval iv = in.ltvToCac();
             if (iv.confidence() == null) return "";
             String upper = iv.upper() == null ? "unbounded" : f("%.2f", iv.upper());
-            return f(" (%.0f%% interval %.2f-%s)", iv.confidence() * 100, iv.lower(), upper);
+            return f(" (%.0f%% confidence bounds %.2f-%s)", iv.confidence() * 100, iv.lower(), upper);
         }
     }
 

@@ -9,7 +9,7 @@ import java.time.Duration;
  * at least {@code minNewCustomers} in the window, firing only once the condition has held for {@code forSpan} of
  * stream time.
  *
- * @param confidence two-sided confidence of the LTV:CAC interval, in (0, 1) (default 0.90)
+ * @param confidence one-sided confidence of each bound of LTV:CAC, in [0.5, 1) (default 0.90)
  */
 public record AlertThresholds(double threshold, double critical, double hysteresis, Duration forSpan,
                               long minNewCustomers, double confidence) {

@@ -107,8 +107,10 @@ final class Settings {
             throw new ConfigException(prefix + "min.new.customers", "must be a whole number >= 0");
         }
         double confidence = number(prefix + "confidence", base.confidence());
-        if (!(confidence > 0 && confidence < 1)) {
-            throw new ConfigException(prefix + "confidence", "must be between 0 and 1 (exclusive), was " + confidence);
+        if (!(confidence >= 0.5 && confidence < 1)) {
+            // a one-sided bound below 50 % would lie on the wrong side of the estimate
+            throw new ConfigException(prefix + "confidence", "must be at least 0.5 and below 1 (the one-sided"
+                    + " confidence of each bound), was " + confidence);
         }
         return new AlertThresholds(threshold, critical, hysteresis, forSpan, (long) min, confidence);
     }

@@ -14,17 +14,21 @@ import java.util.function.DoubleSupplier;
  * The ratio is {@code LTV(churn) * newCustomers / spend}. Two counts carry its sampling noise: {@code newCustomers}
  * (Poisson: exact Garwood bounds) and the churn from the start, {@code k = churned - churnedNew} of
  * {@code n = atStart} customers (binomial: exact Clopper-Pearson bounds). Each count's one-sided bound at level
- * {@code (1 - confidence) / 2} is pushed through domain.md's formulas (LTV grows as churn falls, so the churn's lower
+ * {@code 1 - confidence} is pushed through domain.md's formulas (LTV grows as churn falls, so the churn's lower
  * bound gives LTV's upper bound), and the two are combined on the log scale by MOVER (Zou and Donner 2008): the
  * distances of the component bounds from the estimate add in quadrature. Spend, ARPU and margin are taken as known:
  * spend is measured, and ARPU and margin are means over the whole active base (hundreds of customers), whose
  * spread the state does not keep and whose error is small beside the counts'.
+ * <p>
+ * Each bound is one-sided at the confidence, because each answers one of the alert's questions: "is the ratio below
+ * T with this confidence?" (upper &lt; T) and "is it no longer below T?" (lower &ge; T). Together they form a
+ * two-sided interval at {@code 2 * confidence - 1} (80% at the default 90%).
  *
  * @param ratio      LTV:CAC exactly as {@link Economics#ltvToCac()}; null where undefined
  * @param lower      lower bound; null only where the ratio is null
  * @param upper      upper bound; null where the ratio is null or where the data cannot bound it (no churn from the
  *                   start: LTV may be unbounded)
- * @param confidence the two-sided confidence of [lower, upper]; null for {@link #pointOnly}
+ * @param confidence the one-sided confidence of each bound; null for {@link #pointOnly}
  */
 public record LtvCacInterval(Double ratio, Double lower, Double upper, Double confidence) {
 
@@ -50,17 +54,17 @@ public record LtvCacInterval(Double ratio, Double lower, Double upper, Double co
     /**
      * The interval from the inputs of {@link Economics#of}: one call beside it.
      *
-     * @param confidence two-sided confidence, in (0, 1)
+     * @param confidence one-sided confidence of each bound, in [0.5, 1)
      */
     public static LtvCacInterval of(WindowCounts w, CustomerBase base, int windowDays, double discount,
                                     OptionalInt horizon, double confidence) {
-        if (!(confidence > 0 && confidence < 1)) {
-            throw new IllegalArgumentException("confidence must be in (0, 1), was " + confidence);
+        if (!(confidence >= 0.5 && confidence < 1)) {
+            throw new IllegalArgumentException("confidence must be in [0.5, 1), was " + confidence);
         }
         Economics e = Economics.of(w, base, windowDays, discount, horizon);
         Double ratio = e.ltvToCac();
         if (ratio == null) return new LtvCacInterval(null, null, null, confidence);
-        double alpha = (1 - confidence) / 2;
+        double alpha = 1 - confidence;
         long n = w.newCustomers(); // >= 1: CAC is defined and non-zero
         long k = w.churned() - w.churnedNew();
         long atStart = e.customersAtStart(); // >= 1 and >= k: the churn rate is defined and in [0, 1]

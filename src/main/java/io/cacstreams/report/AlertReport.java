@@ -204,10 +204,10 @@ public record AlertReport(String startedAt, Run run, Rule rule, Definitions crit
         out.printf(Locale.ROOT, "cac-streams alert report, %s: %d simulated days of the synthetic market (seed %d, from"
                         + " %s), %,d records, %s%n", startedAt, run.days(), run.seed(), run.marketStart(), run.events(),
                 run.stack());
-        out.printf(Locale.ROOT, "LTV:CAC rule: FIRING when the %.0f%% interval's upper bound < %.2f, RESOLVED when"
-                        + " ratio >= %.2f and lower bound >= %.2f; for %s, min %d new customers%s%n",
+        out.printf(Locale.ROOT, "LTV:CAC rule: FIRING when the %.0f%% upper bound < %.2f, RESOLVED when ratio >= %.2f"
+                        + " and the %.0f%% lower bound >= %.2f (each bound one-sided); for %s, min %d new customers%s%n",
                 rule.confidence() * 100, rule.threshold(), rule.threshold() * (1 + rule.hysteresis()),
-                rule.threshold(), rule.forSpan(), rule.minNewCustomers(),
+                rule.confidence() * 100, rule.threshold(), rule.forSpan(), rule.minNewCustomers(),
                 rule.overriddenFor().isEmpty() ? "" : "; overridden for " + rule.overriddenFor());
         out.printf(Locale.ROOT, "true episode: the window's true LTV:CAC (MarketTruth) below %.2f for >= %.0f days;"
                         + " false FIRING: the true ratio never below %.2f while it fired%n", criteria.threshold(),

@@ -163,7 +163,7 @@ class AlertEvaluatorTest {
             assertThat(a.getLtvToCacLower()).isEqualTo(1.9);
             assertThat(a.getLtvToCacUpper()).isEqualTo(2.95);
             assertThat(a.getConfidence()).isEqualTo(0.9);
-            assertThat(a.getMessage()).contains("2.40 (90% interval 1.90-2.95)");
+            assertThat(a.getMessage()).contains("2.40 (90% confidence bounds 1.90-2.95)");
             assertThat(a.getDescription()).contains("below 3.00 with 90% confidence");
         });
     }

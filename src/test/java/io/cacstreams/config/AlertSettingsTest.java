@@ -32,8 +32,8 @@ class AlertSettingsTest {
     }
 
     @Test
-    void aConfidenceOutsideZeroOneIsRefused() {
-        for (String bad : new String[]{"0", "1", "1.5", "-0.1", "ninety"}) {
+    void aConfidenceOutsideHalfToOneIsRefused() {
+        for (String bad : new String[]{"0", "0.49", "1", "1.5", "-0.1", "ninety"}) {
             assertThatThrownBy(() -> AppConfig.from(Map.of("cac.alert.confidence", bad)))
                     .as(bad).hasMessageStartingWith("cac.alert.confidence: ");
         }

@@ -36,14 +36,14 @@ class LtvCacIntervalTest {
         // domain.md example 2: spend 12,000, 60 new, 25 of 500 churned, ARPU 100, m = 0.8, L = 30: LTV:CAC 7.6
         LtvCacInterval i = interval(12_000, 60, 500, 25, 100, 0.8, 30, 0, OptionalInt.empty(), 0.90);
         assertThat(i.ratio()).isCloseTo(7.6, within(1e-9));
-        assertThat(i.lower()).isCloseTo(5.0334, within(1e-4));
-        assertThat(i.upper()).isCloseTo(11.6829, within(1e-4));
+        assertThat(i.lower()).isCloseTo(5.4740, within(1e-4));
+        assertThat(i.upper()).isCloseTo(10.6437, within(1e-4));
         assertThat(i.confidence()).isEqualTo(0.90);
         // the component bounds of the example
-        assertThat(LtvCacInterval.poissonLower(60, 0.05)).isCloseTo(47.8523, within(1e-4));
-        assertThat(LtvCacInterval.poissonUpper(60, 0.05)).isCloseTo(74.3896, within(1e-4));
-        assertThat(LtvCacInterval.churnLower(25, 500, 0.05)).isCloseTo(0.0349985, within(1e-7));
-        assertThat(LtvCacInterval.churnUpper(25, 500, 0.05)).isCloseTo(0.0691361, within(1e-7));
+        assertThat(LtvCacInterval.poissonLower(60, 0.10)).isCloseTo(50.3118, within(1e-4));
+        assertThat(LtvCacInterval.poissonUpper(60, 0.10)).isCloseTo(71.1989, within(1e-4));
+        assertThat(LtvCacInterval.churnLower(25, 500, 0.10)).isCloseTo(0.0378863, within(1e-7));
+        assertThat(LtvCacInterval.churnUpper(25, 500, 0.10)).isCloseTo(0.0649147, within(1e-7));
     }
 
     @Test
@@ -51,8 +51,8 @@ class LtvCacIntervalTest {
         // L = 7, i = 1%/month, H = 36: the churn bounds go through 1 - (1 - c)^(30/7) and the capped sum
         LtvCacInterval i = interval(16_632, 45, 1500, 14, 48.6, 0.75, 7, 0.01, OptionalInt.of(36), 0.90);
         assertThat(i.ratio()).isCloseTo(1.602588, within(1e-6));
-        assertThat(i.lower()).isCloseTo(1.090800, within(1e-5));
-        assertThat(i.upper()).isCloseTo(2.240060, within(1e-5));
+        assertThat(i.lower()).isCloseTo(1.184977, within(1e-5));
+        assertThat(i.upper()).isCloseTo(2.097666, within(1e-5));
     }
 
     @Test
@@ -84,12 +84,12 @@ class LtvCacIntervalTest {
     void noChurnLeavesTheUpperBoundOpenUnlessLtvIsCapped() {
         // one churn: the churn rate's lower bound is near 0, LTV's upper bound (i = 0, H unbounded) is huge but finite
         LtvCacInterval one = interval(10_000, 50, 500, 1, 100, 1, 30, 0, OptionalInt.empty(), 0.9);
-        assertThat(one.upper()).isGreaterThan(one.ratio() * 10);
+        assertThat(one.upper()).isGreaterThan(one.ratio() * 5);
         // no churn with a discount rate: the point is defined, LTV at a churn rate of 0 is the same: only the
         // new customers' noise remains above
         LtvCacInterval discounted = interval(10_000, 50, 500, 0, 100, 1, 30, 0.02, OptionalInt.empty(), 0.9);
         assertThat(discounted.ratio()).isCloseTo(100 * 1 / 0.02 * 50 / 10_000, within(1e-9));
-        assertThat(discounted.upper()).isCloseTo(discounted.ratio() * LtvCacInterval.poissonUpper(50, 0.05) / 50,
+        assertThat(discounted.upper()).isCloseTo(discounted.ratio() * LtvCacInterval.poissonUpper(50, 0.10) / 50,
                 within(1e-9));
         // the upper bound unbounded: no horizon, no discount, and the churn rate's lower bound is 0 only when k = 0,
         // whose point ratio is undefined; so "null upper with a ratio" arises only from a churn bound of exactly 0
@@ -118,8 +118,11 @@ class LtvCacIntervalTest {
     }
 
     @Test
-    void aConfidenceOutsideZeroOneIsRefused() {
+    void aConfidenceOutsideHalfToOneIsRefused() {
         assertThatThrownBy(() -> interval(1000, 20, 500, 10, 100, 1, 30, 0, OptionalInt.empty(), 1.0))
+                .isInstanceOf(IllegalArgumentException.class);
+        // below one half a one-sided bound would lie on the wrong side of the estimate
+        assertThatThrownBy(() -> interval(1000, 20, 500, 10, 100, 1, 30, 0, OptionalInt.empty(), 0.49))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
@@ -168,8 +171,9 @@ class LtvCacIntervalTest {
     }
 
     /**
-     * Coverage, the point of an interval: draw the counts of a channel whose true LTV:CAC is known many times; the
-     * 90% interval must contain the truth about 90% of the time, and miss about as often on either side.
+     * Coverage, the point of the bounds: draw the counts of a channel whose true LTV:CAC is known many times; each
+     * 90% bound must be on the right side of the truth about 90% of the time (the upper bound the alert fires on is
+     * below the truth at most about 10% of the time), and the two miss about as often.
      */
     @Test
     void coversTheTrueRatioAtAboutTheStatedConfidence() {
@@ -191,9 +195,9 @@ class LtvCacIntervalTest {
                 if (i.lower() > trueRatio) above++;
             }
             double miss = (below + above) / (double) runs;
-            assertThat(miss).as("misses of %s", c).isBetween(0.03, 0.13);
-            assertThat(below / (double) runs).as("upper below the truth, %s", c).isLessThan(0.08);
-            assertThat(above / (double) runs).as("lower above the truth, %s", c).isLessThan(0.08);
+            assertThat(miss).as("misses of %s", c).isBetween(0.10, 0.24);
+            assertThat(below / (double) runs).as("upper below the truth, %s", c).isBetween(0.04, 0.125);
+            assertThat(above / (double) runs).as("lower above the truth, %s", c).isBetween(0.04, 0.125);
         }
     }
 

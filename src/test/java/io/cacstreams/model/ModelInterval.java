@@ -20,11 +20,11 @@ public record ModelInterval(Double lower, Double upper) {
     private static final Map<String, Double> QUANTILES = new ConcurrentHashMap<>();
     private static final List<Double> LOG_FACTORIALS = new ArrayList<>(List.of(0.0));
 
-    /** The interval around {@code fig.ltvToCac()} at two-sided {@code confidence}. */
+    /** The bounds around {@code fig.ltvToCac()}, each one-sided at {@code confidence}. */
     public static ModelInterval of(ModelFigures fig, double confidence) {
         Double ratio = fig.ltvToCac();
         if (ratio == null) return new ModelInterval(null, null);
-        double alpha = (1 - confidence) / 2;
+        double alpha = 1 - confidence;
         long n = fig.newCustomers();
         long k = fig.churned() - fig.churnedNew();
         long atStart = fig.atStart();

@@ -341,15 +341,15 @@ class ReferenceModelTest {
     /** semantics.md, "The LTV:CAC interval": the worked example (domain.md example 2 at confidence 0.90). */
     @Test
     void intervalOfTheWorkedExample() {
-        assertThat(ModelInterval.poissonLower(60, 0.05)).isCloseTo(47.8523, within(5e-5));
-        assertThat(ModelInterval.poissonUpper(60, 0.05)).isCloseTo(74.3896, within(5e-5));
-        assertThat(ModelInterval.churnLower(25, 500, 0.05)).isCloseTo(0.0349985, within(5e-8));
-        assertThat(ModelInterval.churnUpper(25, 500, 0.05)).isCloseTo(0.0691361, within(5e-8));
+        assertThat(ModelInterval.poissonLower(60, 0.10)).isCloseTo(50.3118, within(5e-5));
+        assertThat(ModelInterval.poissonUpper(60, 0.10)).isCloseTo(71.1989, within(5e-5));
+        assertThat(ModelInterval.churnLower(25, 500, 0.10)).isCloseTo(0.0378863, within(5e-8));
+        assertThat(ModelInterval.churnUpper(25, 500, 0.10)).isCloseTo(0.0649147, within(5e-8));
         ModelFigures f = new ModelFigures(new BigDecimal("12000"), 400, 0, 0, 60, 25, 0, 535,
                 new BigDecimal("53500"), 0.8 * 535, 30, 0.0, OptionalInt.empty());
         ModelInterval i = ModelInterval.of(f, 0.90);
-        assertThat(i.lower()).isCloseTo(5.0334, within(5e-5));
-        assertThat(i.upper()).isCloseTo(11.6829, within(5e-5));
+        assertThat(i.lower()).isCloseTo(5.4740, within(5e-5));
+        assertThat(i.upper()).isCloseTo(10.6437, within(5e-5));
     }
 
     /** The document's second case: L = 7, i = 1 %/month, H = 36, N = 45, k = 14 of 1,500, ARPU 48.6, m = 0.75. */
@@ -361,8 +361,8 @@ class ReferenceModelTest {
                 OptionalInt.of(36));
         assertThat(f.ltvToCac()).isCloseTo(1.6026, within(5e-5));
         ModelInterval i = ModelInterval.of(f, 0.90);
-        assertThat(i.lower()).isCloseTo(1.0908, within(5e-5));
-        assertThat(i.upper()).isCloseTo(2.2401, within(5e-5));
+        assertThat(i.lower()).isCloseTo(1.1850, within(5e-5));
+        assertThat(i.upper()).isCloseTo(2.0977, within(5e-5));
     }
 
     /** Plays records into a model with offsets per topic, as the test driver assigns them. */

@@ -48,7 +48,7 @@ import java.util.TreeMap;
  * <pre>
  * mvn -q test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
  * java -cp target/test-classes:target/classes:$(cat target/cp.txt) io.cacstreams.report.AlertRuleStudy \
- *     summary 120 1 20 0.9 0.8 0.7        # days, seeds 1..20, confidence levels
+ *     summary 120 1 20 0.95 0.9 0.85      # days, seeds 1..20, confidence levels (of each bound)
  * java -cp ... io.cacstreams.report.AlertRuleStudy trace 120 42 paid_social 7 17 27   # one window, day by day
  * </pre>
  */
@@ -123,7 +123,10 @@ public final class AlertRuleStudy {
         return d == null ? "-" : String.format(Locale.ROOT, "%.2f", d);
     }
 
-    /** One window: truth, estimate and interval at 90 % and 80 %, every 6 hours from day {@code from} to {@code to}. */
+    /**
+     * One window: truth, estimate and the bounds at 95 % and 90 % (each one-sided), every 6 hours from day
+     * {@code from} to {@code to}.
+     */
     static void trace(long seed, int days, AppConfig config, String channel, int w, double from, double to) {
         Market market = Market.of(seed, days, config);
         Window win = market.windows.get(channel + "|" + w);
@@ -131,10 +134,10 @@ public final class AlertRuleStudy {
         for (int j = 0; j < win.counts.length; j++) {
             double day = (truth.time(j) - market.start) / 86_400e3;
             if (day < from || day > to || j % 6 != 0) continue;
-            LtvCacInterval a = LtvCacInterval.of(win.counts[j], win.bases[j], w, 0, OptionalInt.empty(), 0.9);
-            LtvCacInterval b = LtvCacInterval.of(win.counts[j], win.bases[j], w, 0, OptionalInt.empty(), 0.8);
+            LtvCacInterval a = LtvCacInterval.of(win.counts[j], win.bases[j], w, 0, OptionalInt.empty(), 0.95);
+            LtvCacInterval b = LtvCacInterval.of(win.counts[j], win.bases[j], w, 0, OptionalInt.empty(), 0.9);
             WindowCounts c = win.counts[j];
-            System.out.printf(Locale.ROOT, "day %6.2f truth %5.2f estimate %5.2f  90%% [%5.2f, %5.2f]  80%% [%5.2f,"
+            System.out.printf(Locale.ROOT, "day %6.2f truth %5.2f estimate %5.2f  95%% [%5.2f, %5.2f]  90%% [%5.2f,"
                             + " %5.2f]  new %3d, churned from the start %3d of %d%n", day, truth.values()[j],
                     a.ratio(), a.lower(), a.upper(), b.lower(), b.upper(), c.newCustomers(),
                     c.churned() - c.churnedNew(),

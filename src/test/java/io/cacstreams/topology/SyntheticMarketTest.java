@@ -43,8 +43,8 @@ class SyntheticMarketTest {
     @Test
     void theDriftingChannelFiresAnAlertThatResolvesAndBadRecordsAreDeadLettered() {
         // a third of the demo's volume gives counts too small for the demo's 90 % confidence in a 7-day window;
-        // at 60 % the same drop is told from noise (the alert rules' own statistics: AlertEvaluatorTest)
-        try (TopologyHarness h = new TopologyHarness(Map.of("cac.alert.confidence", "0.6"))) {
+        // with bounds at 80 % the same drop is told from noise (the alert rules' own statistics: AlertEvaluatorTest)
+        try (TopologyHarness h = new TopologyHarness(Map.of("cac.alert.confidence", "0.8"))) {
             SyntheticMarket m = market(42);
             EventEncoder encoder = new EventEncoder(h.registry(), 42);
             Map<Fault, Integer> faults = new EnumMap<>(Fault.class);
