@@ -148,6 +148,8 @@ class TopologyOnBrokerIT {
             ChannelMetrics m = app.out.latest("paid", 7);
             assertThat(m.getWindowDays()).isEqualTo(7);
             assertThat(m.getAsOf()).isEqualTo(m.getWindowEnd().minusMillis(1));
+            // at least to the end of 07:00-08:00 (the last spend); further once the tick's bucket settles
+            assertThat(m.getWindowEnd()).isAfterOrEqualTo(lastSpendHourEnd);
             assertThat(m.getWindowStart()).isEqualTo(m.getWindowEnd().minus(Duration.ofDays(7)));
             assertThat(m.getReportingCurrency()).isEqualTo("USD");
             close(m.getSpend(), 7600); // 6500 USD + 1000 EUR at 1.10
@@ -214,6 +216,7 @@ class TopologyOnBrokerIT {
                         && settledThrough(app, "paid", conversionsHourEnd);
             });
             m = app.out.latest("paid", 7);
+            assertThat(m.getWindowEnd()).isAfterOrEqualTo(conversionsHourEnd);
             close(m.getCac(), 76);
             close(m.getLtv(), ltv);
             close(m.getLtvToCac(), ltv / 76);

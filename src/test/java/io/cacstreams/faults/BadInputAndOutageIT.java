@@ -265,7 +265,7 @@ class BadInputAndOutageIT {
     @Test
     void soakMemoryLevelsOff() throws Exception {
         Path dir = workDir("soak");
-        // the JVM options of the image and the k8s manifest: without the periodic trim, the native memory of one
+        // the trim flag of the image's entrypoint (which the k8s manifest runs): without it, the native memory of one
         // large C2 compilation (about 300 MB, a minute in; perf: page faults in C2's register allocator) stays in
         // glibc's arenas after it is freed, a step in RSS that this check took for growth
         VerifyRun.Options o = new VerifyRun.Options(60, 0.5, 11, 0.01, 0.01, 0, Duration.ofSeconds(150), jar(),
