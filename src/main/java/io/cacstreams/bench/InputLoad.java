@@ -101,9 +101,11 @@ final class InputLoad {
 
     /**
      * A live stream: how many input events were sent, and the send times (= occurredAt, epoch ms) and channels of
-     * those a metrics record counts (leads, conversions, churns), in production order.
+     * those a metrics record counts (leads, conversions, churns), in production order; {@code baseUntil}, the
+     * latest occurredAt of the customer base sent before it (epoch ms): a window that starts after it counts live
+     * events only.
      */
-    record Live(int sent, long[] sentAt, String[] channel, Map<TopicPartition, Long> ends) {
+    record Live(int sent, long[] sentAt, String[] channel, Map<TopicPartition, Long> ends, long baseUntil) {
         int size() {
             return sentAt.length;
         }
@@ -122,6 +124,7 @@ final class InputLoad {
         private final Map<String, String> customerChannel = new HashMap<>();
         private List<GeneratedEvent> hour = List.of();
         private int next;
+        private long baseUntil = Long.MIN_VALUE;
 
         LiveMarket(KafkaProducer<String, byte[]> producer, EventEncoder encoder, TopicNames topics, long seed) {
             // starting now, the customer base (acquired 150 to 100 days before the start) and the live events, dated
@@ -138,6 +141,7 @@ final class InputLoad {
             Sends sends = new Sends();
             for (GeneratedEvent e : market.history()) {
                 if (e.value() instanceof Conversion c) customerChannel.put(c.getCustomerId(), c.getChannel());
+                baseUntil = Math.max(baseUntil, e.occurredAt());
                 sends.send(producer, e.topic(), e.key(), encoder.encode(e));
             }
             producer.flush();
@@ -173,7 +177,7 @@ final class InputLoad {
             producer.flush();
             sends.check();
             return new Live(total, Arrays.copyOf(sentAt, counted), Arrays.copyOf(channel, counted),
-                    Map.copyOf(sends.ends));
+                    Map.copyOf(sends.ends), baseUntil);
         }
 
         private GeneratedEvent nextEvent() {

@@ -22,19 +22,24 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Event-to-metric latency. A consumer of the metrics topic ({@code read_committed}, from the beginning) notes when
- * each record arrives (wall clock), its key ({@code <channel>|<days>d}) and the number of events it counts:
- * {@code leads + newCustomers + churned}. The live stream's events are all inside every window, so for each key that
- * number grows by one per lead, conversion or churn of the channel the stage has taken in. The k-th such event of a
- * channel (in send order; sent at {@code t}) is taken as reflected by the first record of one of the channel's keys
- * that arrives at or after {@code t} and counts at least k events more than the key's last record before the stream
- * began. The latency is that arrival minus {@code t}. (Not a proof that this very event is among those counted: one
- * sent after it may have been taken in first; at a steady rate they are milliseconds apart.) Spend events are sent
- * but not measured: a record sums their amounts, it does not count them. A churn counts for the channel of its
- * customer's conversion.
+ * each record arrives (wall clock), its key ({@code <channel>|<days>d}), where its window starts and the number of
+ * events it counts: {@code leads + newCustomers + churned}. Only records whose window starts after the customer base
+ * sent before the stream ({@link InputLoad.Live#baseUntil}) and ends after the stream began are used: they count the
+ * live events alone, and, as the live events are dated now, each of them. So for each such key that number grows by
+ * one per lead, conversion or churn of the channel the stage has taken in. The k-th such event of a channel (in send
+ * order; sent at {@code t}) is taken as reflected by the first record of one of the channel's keys that arrives at or
+ * after {@code t} and counts at least k events. The latency is that arrival minus {@code t}. (Not a proof that this
+ * very event is among those counted: one sent after it may have been taken in first; at a steady rate they are
+ * milliseconds apart.) Spend events are sent but not measured: a record sums their amounts, it does not count them.
+ * A churn counts for the channel of its customer's conversion.
+ *
+ * <p>Why not a baseline per key from the last record before the stream: that record counts the customer base in a
+ * window that ends months back, which the live records' windows no longer cover, and whether the probe reads it
+ * before the first send is a matter of timing (when it did, the last events of every channel went unreflected).
  */
 final class LatencyProbe implements AutoCloseable {
-    /** One metrics record as it arrived: its key and the events it counts. */
-    record Arrival(long arrivedAt, String key, long counted) {
+    /** One metrics record as it arrived: its key, its window (epoch ms) and the events it counts. */
+    record Arrival(long arrivedAt, String key, long windowStart, long windowEnd, long counted) {
         String channel() {
             return key.substring(0, key.lastIndexOf('|'));
         }
@@ -78,7 +83,8 @@ final class LatencyProbe implements AutoCloseable {
                     if (r.key() == null || r.value() == null) continue;
                     ChannelMetrics m = codec.decode(r.topic(), r.value());
                     synchronized (arrivals) {
-                        arrivals.add(new Arrival(now, r.key(), m.getLeads() + m.getNewCustomers() + m.getChurned()));
+                        arrivals.add(new Arrival(now, r.key(), m.getWindowStart().toEpochMilli(),
+                                m.getWindowEnd().toEpochMilli(), m.getLeads() + m.getNewCustomers() + m.getChurned()));
                     }
                 }
             }
@@ -104,11 +110,8 @@ final class LatencyProbe implements AutoCloseable {
     static Latencies measure(InputLoad.Live live, List<Arrival> arrivals) {
         long began = live.size() == 0 ? Long.MAX_VALUE : live.sentAt()[0];
         Map<String, Map<String, List<Arrival>>> byChannel = new HashMap<>();
-        Map<String, Long> baseline = new HashMap<>();
         for (Arrival a : arrivals) {
-            if (a.arrivedAt() < began) {
-                baseline.put(a.key(), a.counted());
-            } else {
+            if (a.windowStart() > live.baseUntil() && a.windowEnd() > began) {
                 byChannel.computeIfAbsent(a.channel(), c -> new HashMap<>())
                         .computeIfAbsent(a.key(), k -> new ArrayList<>()).add(a);
             }
@@ -125,9 +128,8 @@ final class LatencyProbe implements AutoCloseable {
             long best = Long.MAX_VALUE;
             for (Map.Entry<String, List<Arrival>> e : byChannel.getOrDefault(channel, Map.of()).entrySet()) {
                 List<Arrival> list = e.getValue();
-                long base = baseline.getOrDefault(e.getKey(), 0L);
                 int j = cursor.getOrDefault(e.getKey(), 0);
-                while (j < list.size() && (list.get(j).arrivedAt() < t || list.get(j).counted() - base < k)) j++;
+                while (j < list.size() && (list.get(j).arrivedAt() < t || list.get(j).counted() < k)) j++;
                 cursor.put(e.getKey(), j);
                 if (j < list.size()) best = Math.min(best, list.get(j).arrivedAt() - t);
             }

@@ -39,21 +39,33 @@ class BenchFiguresTest {
     }
 
     @Test
-    void theKthEventOfAChannelIsReflectedByTheFirstLaterRecordCountingKMoreThanBeforeTheStream() {
+    void theKthEventOfAChannelIsReflectedByTheFirstLaterLiveWindowRecordCountingK() {
+        // the customer base ends at 100; the live stream's windows start at 200 and end at 5000
         InputLoad.Live live = new InputLoad.Live(5, new long[] {1000, 1000, 1500, 2000},
-                new String[] {"a", "b", "a", "a"}, Map.of());
+                new String[] {"a", "b", "a", "a"}, Map.of(), 100);
         List<LatencyProbe.Arrival> arrivals = List.of(
-                new LatencyProbe.Arrival(500, "a|7d", 3),     // before the stream: the baselines
-                new LatencyProbe.Arrival(900, "a|30d", 3),
-                new LatencyProbe.Arrival(1200, "b|7d", 1),
-                new LatencyProbe.Arrival(1300, "a|7d", 3),    // nothing new counted yet
-                new LatencyProbe.Arrival(1400, "a|30d", 4),   // a's first
-                new LatencyProbe.Arrival(1450, "a|7d", 4),
-                new LatencyProbe.Arrival(2600, "a|7d", 5),    // a's second
-                new LatencyProbe.Arrival(2700, "a|30d", 5));
+                new LatencyProbe.Arrival(500, "a|7d", 0, 101, 3),     // the customer base's windows: not used
+                new LatencyProbe.Arrival(900, "a|30d", 0, 101, 3),
+                new LatencyProbe.Arrival(1100, "a|30d", 50, 101, 9),  // read after the first send: still not used
+                new LatencyProbe.Arrival(1150, "a|7d", 150, 800, 2),  // an empty hour settling: ends before the stream
+                new LatencyProbe.Arrival(1200, "b|7d", 200, 5000, 1),
+                new LatencyProbe.Arrival(1300, "a|7d", 200, 5000, 0), // nothing counted yet
+                new LatencyProbe.Arrival(1400, "a|30d", 200, 5000, 1), // a's first
+                new LatencyProbe.Arrival(1450, "a|7d", 200, 5000, 1),
+                new LatencyProbe.Arrival(2600, "a|7d", 200, 5000, 2), // a's second
+                new LatencyProbe.Arrival(2700, "a|30d", 200, 5000, 2));
         LatencyProbe.Latencies l = LatencyProbe.measure(live, arrivals);
         // a@1000 -> 1400 (400), b@1000 -> 1200 (200), a@1500 -> 2600 (1100), a@2000: no record counts a third
         assertThat(l).isEqualTo(new LatencyProbe.Latencies(4, 1, 400, 1100, 1100));
+    }
+
+    @Test
+    void recordsOfTheCustomerBaseReadBeforeTheStreamDoNotRaiseTheCountNeeded() {
+        InputLoad.Live live = new InputLoad.Live(2, new long[] {1000, 1010}, new String[] {"a", "a"}, Map.of(), 100);
+        List<LatencyProbe.Arrival> early = List.of(
+                new LatencyProbe.Arrival(990, "a|7d", 0, 101, 40),    // the base's last snapshot, read before the send
+                new LatencyProbe.Arrival(1300, "a|7d", 200, 5000, 2));
+        assertThat(LatencyProbe.measure(live, early)).isEqualTo(new LatencyProbe.Latencies(2, 0, 290, 300, 300));
     }
 
     @Test
