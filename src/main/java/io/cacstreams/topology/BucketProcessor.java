@@ -26,8 +26,8 @@ import java.util.Set;
  * always meet here, so it is where they are de-duplicated ({@link EventIds}), and it counts what it accepts per
  * (channel, bucket, settle) ({@link Partials}). The channel stage then receives a few partials per flush instead of
  * one record per event, and no key carries more than one channel-hour of events. Partials are flushed on every
- * {@code cac.emit.interval} of wall-clock time and whenever the watermark moves; a PROGRESS marker with the watermark
- * follows every watermark move.
+ * {@code cac.emit.interval} of wall-clock time, and those the watermark makes due whenever it moves; a PROGRESS
+ * marker with the watermark follows every watermark move.
  */
 final class BucketProcessor implements Processor<String, ChannelFact, String, Routed> {
     static final String GROUP = "bucket";
@@ -134,11 +134,11 @@ final class BucketProcessor implements Processor<String, ChannelFact, String, Ro
         return c;
     }
 
-    /** The watermark moved: forget what no copy can reach, send the partials, then the marker. */
+    /** The watermark moved: forget what no copy can reach, send the partials now due, then the marker. */
     private void moved() {
         Long w = progress.watermark();
         if (w != null) ids.forgetThrough(settling.forgetThrough(w));
-        partials.flush(context, timestamp());
+        partials.flushDue(context, timestamp(), w == null ? Long.MIN_VALUE : settling.settledBefore(w));
         int partition = context.taskId().partition();
         context.forward(new Record<>(Markers.key(GROUP, partition),
                 new Routed.Partial(Markers.partial(GROUP, partition, w, progress.idle())), timestamp()));

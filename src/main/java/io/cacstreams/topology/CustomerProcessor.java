@@ -279,9 +279,10 @@ final class CustomerProcessor implements Processor<String, CustomerEvent, String
         }
     }
 
-    /** The watermark moved: send the partials, then the marker. */
+    /** The watermark moved: send the partials now due, then the marker. */
     private void moved() {
-        partials.flush(context, timestamp());
+        Long w = progress.watermark();
+        partials.flushDue(context, timestamp(), w == null ? Long.MIN_VALUE : settling.settledBefore(w));
         int partition = context.taskId().partition();
         context.forward(new Record<>(Markers.key(GROUP, partition), new Routed.Partial(
                 Markers.partial(GROUP, partition, progress.watermark(), progress.idle())), timestamp()));
