@@ -58,10 +58,18 @@ public record LtvCacInterval(Double ratio, Double lower, Double upper, Double co
      */
     public static LtvCacInterval of(WindowCounts w, CustomerBase base, int windowDays, double discount,
                                     OptionalInt horizon, double confidence) {
+        return of(Economics.of(w, base, windowDays, discount, horizon), w, windowDays, discount, horizon, confidence);
+    }
+
+    /**
+     * The interval from the figures already computed for the window ({@code e = Economics.of(w, base, windowDays,
+     * discount, horizon)}), without computing them again.
+     */
+    public static LtvCacInterval of(Economics e, WindowCounts w, int windowDays, double discount,
+                                    OptionalInt horizon, double confidence) {
         if (!(confidence >= 0.5 && confidence < 1)) {
             throw new IllegalArgumentException("confidence must be in [0.5, 1), was " + confidence);
         }
-        Economics e = Economics.of(w, base, windowDays, discount, horizon);
         Double ratio = e.ltvToCac();
         if (ratio == null) return new LtvCacInterval(null, null, null, confidence);
         double alpha = 1 - confidence;

@@ -341,8 +341,8 @@ final class ChannelMetricsProcessor implements Processor<String, ChannelPartial,
         Figures last = figures.get(key);
         if (last != null && last.counts().equals(counts) && last.base().equals(base)) return last;
         Economics e = Economics.of(counts, base, days, config.monthlyDiscountRate(), config.horizonMonths());
-        LtvCacInterval iv = LtvCacInterval.of(counts, base, days, config.monthlyDiscountRate(),
-                config.horizonMonths(), config.alertsFor(channel).confidence());
+        LtvCacInterval iv = LtvCacInterval.of(e, counts, days, config.monthlyDiscountRate(), config.horizonMonths(),
+                config.alertsFor(channel).confidence());
         Figures f = new Figures(counts, base, e, iv);
         figures.put(key, f);
         return f;
