@@ -1,13 +1,21 @@
 package io.cacstreams.bench;
 
+import io.cacstreams.config.TopicNames;
+import io.cacstreams.events.MarketingSpend;
+import io.cacstreams.generator.GeneratedEvent;
+import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.time.DayOfWeek;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -104,5 +112,25 @@ class BenchFiguresTest {
         assertThat(moved.atZone(ZoneOffset.UTC).getDayOfWeek()).isEqualTo(DayOfWeek.MONDAY);
         assertThat(Duration.between(moved, InputLoad.ANCHOR).toDays() % 7).isZero();
         assertThat(moved.plus(Duration.ofDays(2_000_000 / 400))).isBefore(now);
+    }
+
+    @Test
+    void spendIsKeyedByEventIdSoThatEverySpendPartitionGetsSome() {
+        TopicNames topics = TopicNames.defaults();
+        Set<Integer> spendPartitions = new HashSet<>();
+        Iterator<GeneratedEvent> market = InputLoad.market(42, InputLoad.ANCHOR, topics);
+        int spend = 0;
+        while (spend < 200) { // the customer base (conversions) comes first
+            GeneratedEvent e = market.next();
+            String key = InputLoad.key(e);
+            if (e.value() instanceof MarketingSpend s) {
+                assertThat(key).isEqualTo(s.getEventId());
+                spendPartitions.add(Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % 6);
+                spend++;
+            } else {
+                assertThat(key).isEqualTo(e.key());
+            }
+        }
+        assertThat(spendPartitions).as("keyed by channel, five channels fill three of six").hasSize(6);
     }
 }
