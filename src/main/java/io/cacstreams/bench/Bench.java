@@ -32,6 +32,7 @@ import java.util.TreeMap;
  * <ol>
  *   <li>the backlog: {@code --events} input events of the synthetic market, produced before anything reads them;</li>
  *   <li>the plain consumer on the backlog (best of {@link #PLAIN_PASSES} passes);</li>
+ *   <li>the engine's floor on the backlog ({@link EngineFloor}), in this JVM;</li>
  *   <li>{@code run} under exactly_once_v2 then at_least_once, each a child JVM with a fresh application id and
  *       outputs of its own, timed from RUNNING until drained ({@link Drain}), then stopped cleanly to measure its
  *       state directory; its peak RSS is read just before;</li>
@@ -105,6 +106,7 @@ public final class Bench {
                         p.records(), p.seconds(), p.perSecond());
             }
             BenchReport.Plain plain = new BenchReport.Plain(best.records(), best.seconds(), best.perSecond(), passes);
+            BenchReport.Floor floor = floor(admin, registry, prefix, backlog, produced, plain, log);
 
             List<BenchReport.Run> runs = new ArrayList<>();
             runs.add(backlogRun(admin, prefix, "exactly_once_v2", EOS, backlog, produced, plain, log));
@@ -130,9 +132,24 @@ public final class Bench {
             BenchReport.Run eos = runs.get(0);
             return new BenchReport(startedAt.toString(), new BenchReport.Environment(
                     Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), stack,
-                    options.childJvmArgs()), produced.events(), produced.fxRates(), produced.seconds(), plain, runs,
-                    latency, tasks, BenchReport.targets(plain, eos, eos4, latency, tasks));
+                    options.childJvmArgs()), produced.events(), produced.fxRates(), produced.seconds(), plain, floor,
+                    runs, latency, tasks, BenchReport.targets(plain, eos, eos4, latency, tasks));
         }
+    }
+
+    /** The engine's floor on the backlog, in this JVM ({@link EngineFloor}). */
+    private BenchReport.Floor floor(Admin admin, SchemaRegistryClient registry, String prefix, TopicNames backlog,
+                                    InputLoad.Produced produced, BenchReport.Plain plain, PrintStream log)
+            throws Exception {
+        String id = prefix + "floor";
+        createTopics(admin, List.of(id + "-out"));
+        log.printf(Locale.ROOT, "  Kafka Streams floor: starting%n");
+        EngineFloor.Result r = EngineFloor.measure(clients, registry, backlog, produced.events(), id, id + "-out",
+                PARTITIONS, options.workDir().resolve("state-floor"), options.timeout());
+        log.printf(Locale.ROOT, "  Kafka Streams floor: %,d events in %.1f s, %,.0f events/s%n", r.events(),
+                r.seconds(), r.eventsPerSecond());
+        return new BenchReport.Floor(r.events(), r.seconds(), r.eventsPerSecond(),
+                r.eventsPerSecond() / plain.recordsPerSecond());
     }
 
     /** One run on a backlog: a child from RUNNING to drained, stopped cleanly, measured. */

@@ -14,11 +14,12 @@ import java.util.Locale;
 /**
  * Everything one {@code bench} run measured, the issue's targets next to the figures, as a table and as JSON.
  *
+ * @param floor   the engine's floor ({@link EngineFloor}) on the same backlog
  * @param latency null when the latency phase was skipped
  * @param tasks   null when the latency phase (whose child records the task metrics) was skipped
  */
 public record BenchReport(String startedAt, Environment environment, long events, long fxRates,
-                          double produceSeconds, Plain plainConsumer, List<Run> runs, Latency latency,
+                          double produceSeconds, Plain plainConsumer, Floor floor, List<Run> runs, Latency latency,
                           TaskLoad tasks, List<Target> targets) {
 
     /** Where it ran. */
@@ -27,6 +28,10 @@ public record BenchReport(String startedAt, Environment environment, long events
 
     /** The plain consumer: every pass, and the best one (the limit). */
     public record Plain(long records, double seconds, double recordsPerSecond, List<Double> passesPerSecond) {
+    }
+
+    /** The engine's floor: {@code seconds} from RUNNING until every event's record was read back. */
+    public record Floor(long events, double seconds, double eventsPerSecond, double ratioToPlainConsumer) {
     }
 
     /**
@@ -99,11 +104,14 @@ public record BenchReport(String startedAt, Environment environment, long events
                 "vs plain", "state B/ev", "peak RSS");
         out.printf(Locale.ROOT, "%-34s %,10d %9.2f %,11.0f %9s%n", "plain consumer + Avro decode",
                 plainConsumer.records(), plainConsumer.seconds(), plainConsumer.recordsPerSecond(), "100%");
+        out.printf(Locale.ROOT, "%-34s %,10d %9.2f %,11.0f %9s%n", "Kafka Streams floor (exactly-once)",
+                floor.events(), floor.seconds(), floor.eventsPerSecond(), pct(floor.ratioToPlainConsumer()));
         for (Run r : runs) {
             out.printf(Locale.ROOT, "%-34s %,10d %9.2f %,11.0f %9s %12.0f %7d MiB%n", "run " + r.label(), r.events(),
                     r.seconds(), r.eventsPerSecond(), pct(r.ratioToPlainConsumer()), r.stateBytesPerEvent(),
                     r.peakRssMiB());
         }
+        out.println("  (floor: decode, re-key by event id, one repartition topic, one record out per event; no state)");
         out.println("  (seconds: from RUNNING until drained and the outputs settled; startup apart: "
                 + String.join(", ", runs.stream().map(r -> String.format(Locale.ROOT, "%.1f s",
                 r.startupSeconds())).toList()) + ")");

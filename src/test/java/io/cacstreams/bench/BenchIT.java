@@ -2,6 +2,7 @@ package io.cacstreams.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.assertj.core.data.Percentage;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,7 +50,8 @@ class BenchIT {
         System.out.printf("bench --events %d took %.0f s%n", EVENTS, (System.nanoTime() - began) / 1e9);
         assertThat(exited).as("bench finished").isTrue();
         assertThat(p.exitValue()).as(log).isZero();
-        assertThat(log).contains("plain consumer + Avro decode", "run exactly_once_v2", "run at_least_once",
+        assertThat(log).contains("plain consumer + Avro decode", "Kafka Streams floor", "run exactly_once_v2",
+                "run at_least_once",
                 "latency at 1,000 events/s", "records processed per task", "targets (issue 9):");
 
         JsonNode r = new ObjectMapper().readTree(out.resolve("bench-latest.json").toFile());
@@ -58,6 +60,11 @@ class BenchIT {
         assertThat(r.get("events").asLong()).isEqualTo(EVENTS);
         assertThat(r.get("plainConsumer").get("records").asLong()).isEqualTo(EVENTS);
         assertThat(r.get("plainConsumer").get("recordsPerSecond").asDouble()).isPositive();
+
+        JsonNode floor = r.get("floor");
+        assertThat(floor.get("events").asLong()).as("the floor reads back a record per event").isEqualTo(EVENTS);
+        assertThat(floor.get("eventsPerSecond").asDouble()).isCloseTo(EVENTS / floor.get("seconds").asDouble(),
+                Percentage.withPercentage(0.1));
 
         JsonNode runs = r.get("runs");
         assertThat(runs).hasSize(2);
@@ -69,7 +76,7 @@ class BenchIT {
             assertThat(run.get("events").asLong()).isEqualTo(EVENTS);
             assertThat(run.get("seconds").asDouble()).isPositive();
             assertThat(run.get("eventsPerSecond").asDouble()).isCloseTo(EVENTS / run.get("seconds").asDouble(),
-                    org.assertj.core.data.Percentage.withPercentage(0.1));
+                    Percentage.withPercentage(0.1));
             assertThat(run.get("stateBytes").asLong()).as("state written by the run").isPositive();
             assertThat(run.get("peakRssMiB").asLong()).as("peak RSS read from /proc").isPositive();
         }
