@@ -103,9 +103,11 @@ final class InputLoad {
      * A live stream: how many input events were sent, and the send times (= occurredAt, epoch ms) and channels of
      * those a metrics record counts (leads, conversions, churns), in production order; {@code baseUntil}, the
      * latest occurredAt of the customer base sent before it (epoch ms): a window that starts after it counts live
-     * events only.
+     * events only; {@code warmedUp}, per channel, the leads, conversions and churns of the warm-up (dated now too,
+     * so counted in the same windows before the stream's first).
      */
-    record Live(int sent, long[] sentAt, String[] channel, Map<TopicPartition, Long> ends, long baseUntil) {
+    record Live(int sent, long[] sentAt, String[] channel, Map<TopicPartition, Long> ends, long baseUntil,
+                Map<String, Integer> warmedUp) {
         int size() {
             return sentAt.length;
         }
@@ -113,8 +115,11 @@ final class InputLoad {
 
     /**
      * The market of the latency phase, starting now: {@link #preload} sends its customer base (the conversions 150 to
-     * 100 days back, and the fx rates of then) unpaced; {@link #stream} then sends its hours' input events at a fixed
-     * rate, each with the wall-clock time it is handed to the producer as its {@code occurredAt} (not its fx rates).
+     * 100 days back, and the fx rates of then) unpaced; {@link #warmUp} sends a first batch of its input events dated
+     * now, unpaced, so that the topology settles the months between the two (an hourly settled record per channel
+     * and window, some 75,000) before the clock starts; {@link #stream} then sends its hours' input events at a
+     * fixed rate, each with the wall-clock time it is handed to the producer as its {@code occurredAt} (not its fx
+     * rates).
      */
     static final class LiveMarket {
         private final SyntheticMarket market;
@@ -125,6 +130,7 @@ final class InputLoad {
         private List<GeneratedEvent> hour = List.of();
         private int next;
         private long baseUntil = Long.MIN_VALUE;
+        private final Map<String, Integer> warmedUp = new HashMap<>();
 
         LiveMarket(KafkaProducer<String, byte[]> producer, EventEncoder encoder, TopicNames topics, long seed) {
             // starting now, the customer base (acquired 150 to 100 days before the start) and the live events, dated
@@ -143,6 +149,23 @@ final class InputLoad {
                 if (e.value() instanceof Conversion c) customerChannel.put(c.getCustomerId(), c.getChannel());
                 baseUntil = Math.max(baseUntil, e.occurredAt());
                 sends.send(producer, e.topic(), key(e), encoder.encode(e));
+            }
+            producer.flush();
+            sends.check();
+            return Map.copyOf(sends.ends);
+        }
+
+        /** Sends {@code events} input events dated now, unpaced; the end offsets reached. */
+        Map<TopicPartition, Long> warmUp(int events) {
+            Sends sends = new Sends();
+            for (int i = 0; i < events; ) {
+                GeneratedEvent e = nextEvent();
+                if (e.topic().equals(topics.fxRates())) continue;
+                ((GenericRecord) e.value()).put("occurredAt", Instant.now());
+                String c = countedChannel(e);
+                if (c != null) warmedUp.merge(c, 1, Integer::sum);
+                sends.send(producer, e.topic(), key(e), encoder.encode(e));
+                i++;
             }
             producer.flush();
             sends.check();
@@ -177,7 +200,7 @@ final class InputLoad {
             producer.flush();
             sends.check();
             return new Live(total, Arrays.copyOf(sentAt, counted), Arrays.copyOf(channel, counted),
-                    Map.copyOf(sends.ends), baseUntil);
+                    Map.copyOf(sends.ends), baseUntil, Map.copyOf(warmedUp));
         }
 
         private GeneratedEvent nextEvent() {

@@ -25,10 +25,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * each record arrives (wall clock), its key ({@code <channel>|<days>d}), where its window starts and the number of
  * events it counts: {@code leads + newCustomers + churned}. Only records whose window starts after the customer base
  * sent before the stream ({@link InputLoad.Live#baseUntil}) and ends after the stream began are used: they count the
- * live events alone, and, as the live events are dated now, each of them. So for each such key that number grows by
- * one per lead, conversion or churn of the channel the stage has taken in. The k-th such event of a channel (in send
- * order; sent at {@code t}) is taken as reflected by the first record of one of the channel's keys that arrives at or
- * after {@code t} and counts at least k events. The latency is that arrival minus {@code t}. (Not a proof that this
+ * live events alone, and, as the live events are dated now, each of them: the warm-up's ({@link
+ * InputLoad.Live#warmedUp}, w per channel), then the stream's. So for each such key that number grows by one per
+ * lead, conversion or churn of the channel the stage has taken in. The k-th such event of the stream of a channel (in
+ * send order; sent at {@code t}) is taken as reflected by the first record of one of the channel's keys that arrives
+ * at or after {@code t} and counts at least w + k events. The latency is that arrival minus {@code t}. (Not a proof that this
  * very event is among those counted: one sent after it may have been taken in first; at a steady rate they are
  * milliseconds apart.) Spend events are sent but not measured: a record sums their amounts, it does not count them.
  * A churn counts for the channel of its customer's conversion.
@@ -124,7 +125,7 @@ final class LatencyProbe implements AutoCloseable {
         for (int i = 0; i < live.size(); i++) {
             long t = live.sentAt()[i];
             String channel = live.channel()[i];
-            int k = kth.merge(channel, 1, Integer::sum);
+            int k = kth.merge(channel, 1, Integer::sum) + live.warmedUp().getOrDefault(channel, 0);
             long best = Long.MAX_VALUE;
             for (Map.Entry<String, List<Arrival>> e : byChannel.getOrDefault(channel, Map.of()).entrySet()) {
                 List<Arrival> list = e.getValue();

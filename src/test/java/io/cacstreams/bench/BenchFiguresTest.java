@@ -50,7 +50,7 @@ class BenchFiguresTest {
     void theKthEventOfAChannelIsReflectedByTheFirstLaterLiveWindowRecordCountingK() {
         // the customer base ends at 100; the live stream's windows start at 200 and end at 5000
         InputLoad.Live live = new InputLoad.Live(5, new long[] {1000, 1000, 1500, 2000},
-                new String[] {"a", "b", "a", "a"}, Map.of(), 100);
+                new String[] {"a", "b", "a", "a"}, Map.of(), 100, Map.of());
         List<LatencyProbe.Arrival> arrivals = List.of(
                 new LatencyProbe.Arrival(500, "a|7d", 0, 101, 3),     // the customer base's windows: not used
                 new LatencyProbe.Arrival(900, "a|30d", 0, 101, 3),
@@ -69,11 +69,22 @@ class BenchFiguresTest {
 
     @Test
     void recordsOfTheCustomerBaseReadBeforeTheStreamDoNotRaiseTheCountNeeded() {
-        InputLoad.Live live = new InputLoad.Live(2, new long[] {1000, 1010}, new String[] {"a", "a"}, Map.of(), 100);
+        InputLoad.Live live = new InputLoad.Live(2, new long[] {1000, 1010}, new String[] {"a", "a"}, Map.of(), 100, Map.of());
         List<LatencyProbe.Arrival> early = List.of(
                 new LatencyProbe.Arrival(990, "a|7d", 0, 101, 40),    // the base's last snapshot, read before the send
                 new LatencyProbe.Arrival(1300, "a|7d", 200, 5000, 2));
         assertThat(LatencyProbe.measure(live, early)).isEqualTo(new LatencyProbe.Latencies(2, 0, 290, 300, 300));
+    }
+
+    @Test
+    void theWarmUpsEventsAreCountedBeforeTheStreamsFirst() {
+        InputLoad.Live live = new InputLoad.Live(2, new long[] {1000, 1010}, new String[] {"a", "a"}, Map.of(), 100,
+                Map.of("a", 5));
+        List<LatencyProbe.Arrival> arrivals = List.of(
+                new LatencyProbe.Arrival(1100, "a|7d", 200, 5000, 5),  // the warm-up alone
+                new LatencyProbe.Arrival(1200, "a|7d", 200, 5000, 6),  // the stream's first
+                new LatencyProbe.Arrival(1500, "a|7d", 200, 5000, 7));
+        assertThat(LatencyProbe.measure(live, arrivals)).isEqualTo(new LatencyProbe.Latencies(2, 0, 200, 490, 490));
     }
 
     @Test
