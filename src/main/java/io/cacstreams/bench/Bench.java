@@ -199,14 +199,14 @@ public final class Bench {
             log.printf(Locale.ROOT, "  latency: starting (log %s)%n", child.log());
             child.start();
             child.awaitRunning(RUNNING_TIMEOUT);
-            // the customer base first, then a second's worth of events dated now (the months between are settled
-            // then), unpaced and processed before the clock starts: the timed stream is then the market's usual mix
+            // the customer base first, then a second's worth of events dated now, or more until every input partition
+            // has some (the months between are settled then), unpaced and processed before the clock starts: the timed stream is then the market's usual mix
             // (spend, leads, conversions, churns of those customers) on a topology that has caught up
             InputLoad.LiveMarket market = new InputLoad.LiveMarket(producer, encoder, topics, options.seed());
             Drain.await(admin, settings, topics.inputs(), market.preload(), topics.outputs(), settle(),
                     options.timeout(), child, log);
-            Drain.await(admin, settings, topics.inputs(), market.warmUp(options.rate()), topics.outputs(), settle(),
-                    options.timeout(), child, log);
+            Drain.await(admin, settings, topics.inputs(), market.warmUp(options.rate(), PARTITIONS), topics.outputs(),
+                    settle(), options.timeout(), child, log);
             probe.start();
             log.printf(Locale.ROOT, "  latency: producing %,d events/s for %d s%n", options.rate(),
                     options.latencyFor().toSeconds());

@@ -116,7 +116,7 @@ final class InputLoad {
     /**
      * The market of the latency phase, starting now: {@link #preload} sends its customer base (the conversions 150 to
      * 100 days back, and the fx rates of then) unpaced; {@link #warmUp} sends a first batch of its input events dated
-     * now, unpaced, so that the topology settles the months between the two (an hourly settled record per channel
+     * now, unpaced, into every input partition, so that the topology settles the months between the two (an hourly settled record per channel
      * and window, some 75,000) before the clock starts; {@link #stream} then sends its hours' input events at a
      * fixed rate, each with the wall-clock time it is handed to the producer as its {@code occurredAt} (not its fx
      * rates).
@@ -155,10 +155,20 @@ final class InputLoad {
             return Map.copyOf(sends.ends);
         }
 
-        /** Sends {@code events} input events dated now, unpaced; the end offsets reached. */
-        Map<TopicPartition, Long> warmUp(int events) {
+        /**
+         * Sends at least {@code events} input events dated now, unpaced, and on until every one of the {@code
+         * partitions} of every input topic has some: the watermark waits for a partition that has delivered nothing
+         * (until the idle timeout), so the months are settled only once each has. Returns the end offsets reached.
+         */
+        Map<TopicPartition, Long> warmUp(int events, int partitions) {
             Sends sends = new Sends();
-            for (int i = 0; i < events; ) {
+            int inputPartitions = topics.inputs().size() * partitions;
+            long limit = Math.max(100L * events, 1_000_000L);
+            for (long i = 0; i < events || sends.ends.size() < inputPartitions; ) {
+                if (i >= limit) {
+                    throw new IllegalStateException("the warm-up sent " + i + " events and reached only "
+                            + sends.ends.keySet() + " of " + inputPartitions + " input partitions");
+                }
                 GeneratedEvent e = nextEvent();
                 if (e.topic().equals(topics.fxRates())) continue;
                 ((GenericRecord) e.value()).put("occurredAt", Instant.now());
@@ -166,6 +176,7 @@ final class InputLoad {
                 if (c != null) warmedUp.merge(c, 1, Integer::sum);
                 sends.send(producer, e.topic(), key(e), encoder.encode(e));
                 i++;
+                if (i >= events && i % 100 == 0) producer.flush(); // the acks say which partitions have some
             }
             producer.flush();
             sends.check();
