@@ -146,7 +146,10 @@ public final class StreamsRuntime implements AutoCloseable {
         }
         try {
             boolean clean = streams.close(CLOSE_TIMEOUT);
-            if (!clean) log.warn("Kafka Streams did not close within {}", CLOSE_TIMEOUT);
+            // said here, not only by the state listener: Kafka Streams calls that after waking close(), on its close
+            // thread, so a JVM stopping once close() returns (a shutdown hook) can end before it logs NOT_RUNNING
+            if (clean) log.info("Kafka Streams closed cleanly");
+            else log.warn("Kafka Streams did not close within {}", CLOSE_TIMEOUT);
         } finally {
             exit.complete(EXIT_OK);
             closeDone.countDown();
